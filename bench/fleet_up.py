@@ -1,0 +1,113 @@
+"""How long the harness takes to bring N edge nodes to healthy, against plain docker SDK calls.
+
+Both sides start the same containers (same image, command, environment,
+network, 127.0.0.1 port bindings, memory limit) with the same concurrency,
+and each waits for one HTTP answer from every node. The harness does more
+(labels, security options, a health wait with a deadline, progress), and the
+ratio is what that costs. Runs alternate harness/plain so drift hits both.
+
+    python bench/fleet_up.py [--rounds 3] [--sizes 10,30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from chaos.fleet import labels  # noqa: E402
+from chaos.fleet.compose import load_fleet  # noqa: E402
+from chaos.fleet.docker_client import connect  # noqa: E402
+from chaos.fleet.fleet import CREATE_WORKERS, Fleet, remove_run  # noqa: E402
+from chaos.fleet.images import ensure_images  # noqa: E402
+
+
+def harness_up(client, spec, images) -> float:
+    fleet = Fleet(spec, client=client, images=images)
+    started = time.perf_counter()
+    fleet.up(deadline=120)
+    elapsed = time.perf_counter() - started
+    fleet.down()
+    return elapsed
+
+
+def answered(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        conn.request("GET", "/health")
+        ok = conn.getresponse().status < 300
+        conn.close()
+        return ok
+    except (OSError, http.client.HTTPException):
+        return False
+
+
+def plain_up(client, spec, images) -> float:
+    """The same containers with bare SDK calls: network, create and start each, poll each port."""
+    run = labels.new_run_id()
+    tag = {labels.RUN: run}  # only so the bench can clean up after itself
+    api = client.api
+    started = time.perf_counter()
+    network = f"plain-{run}"
+    api.create_network(network, labels=tag)
+    nodes = [(s, i) for s in spec.services.values() for i in range(1, s.replicas + 1)]
+
+    def start(item) -> str:
+        service, index = item
+        created = api.create_container(
+            images[service.name], service.command, name=f"plain-{run}-{service.name}-{index}",
+            hostname=f"{service.name}-{index}", ports=service.ports, labels=tag,
+            environment={**service.environment, "NODE_NAME": f"{service.name}-{index}"},
+            host_config=api.create_host_config(port_bindings={p: ("127.0.0.1",) for p in service.ports},
+                                               mem_limit=service.mem_limit),
+            networking_config=api.create_networking_config(
+                {network: api.create_endpoint_config(aliases=[service.name])}),
+        )
+        api.start(created["Id"])
+        return created["Id"]
+
+    def answer(container_id: str) -> None:
+        bindings = api.inspect_container(container_id)["NetworkSettings"]["Ports"]
+        port = int(next(iter(bindings.values()))[0]["HostPort"])
+        while not answered(port):
+            time.sleep(0.05)
+
+    with ThreadPoolExecutor(max_workers=CREATE_WORKERS) as pool:
+        ids = list(pool.map(start, nodes))
+    with ThreadPoolExecutor(max_workers=len(ids)) as pool:
+        list(pool.map(answer, ids))
+    elapsed = time.perf_counter() - started
+    remove_run(client, run)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sizes", default="10,30")
+    args = parser.parse_args()
+    client = connect()
+    base = load_fleet(ROOT / "compose" / "edgefleet")
+    images = ensure_images(client, base)
+    print(f"{'edges':>5} {'nodes':>5} {'harness s (median)':>19} {'plain SDK s (median)':>21} {'ratio':>6}   runs harness / plain")
+    for size in (int(s) for s in args.sizes.split(",")):
+        spec = base.with_overrides(replicas={"edge": size})
+        ours, plain = [], []
+        for _ in range(args.rounds):
+            ours.append(harness_up(client, spec, images))
+            plain.append(plain_up(client, spec, images))
+        h, p = statistics.median(ours), statistics.median(plain)
+        print(f"{size:>5} {size + 3:>5} {h:>19.2f} {p:>21.2f} {h / p:>6.2f}   "
+              f"{' '.join(f'{x:.2f}' for x in ours)} / {' '.join(f'{x:.2f}' for x in plain)}")
+    print("targets: ratio <= 1.10; 10 edges healthy in < 3 s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Faults: what the harness does to a fleet (config pushes, toxics, cuts, node faults)."""
