@@ -177,6 +177,63 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_all(paths: list[str]):
+    from chaos.runner.run import prepare
+    from chaos.scenario import load_scenario, scenario_files
+
+    files = scenario_files(paths)
+    if not files:
+        raise UsageError(f"no scenario files (*.yaml) in {', '.join(paths)}")
+    scenarios = [load_scenario(path) for path in files]
+    for scenario in scenarios:
+        prepare(scenario)
+    return scenarios
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    for scenario in _load_all(args.paths):
+        print(f"{scenario.path}: ok ({len(scenario.steps)} steps, {len(scenario.invariants)} invariants)")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    for scenario in _load_all(args.paths):
+        print(f"{scenario.path}  expect {scenario.expect:<9}  {scenario.title}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from chaos.errors import EXIT_VIOLATION
+    from chaos.fleet.docker_client import connect
+    from chaos.fleet.interrupt import interruptible
+    from chaos.runner import run_scenario
+
+    scenarios = _load_all(args.paths)
+    client, progress = connect(), _progress(args)
+    results, errors = [], 0
+    with interruptible():
+        for scenario in scenarios:
+            try:
+                result = run_scenario(scenario, seed=args.seed, keep_fleet=args.keep_fleet,
+                                      out_dir=args.journal_dir, progress=progress, client=client)
+            except ChaosError as exc:
+                print(f"chaos: error: {exc}", file=sys.stderr)
+                errors += 1
+                continue
+            results.append(result)
+            if not result.as_expected:
+                print(result.explain(), file=sys.stderr)
+    print(f"{'scenario':<40} {'expect':<10} {'outcome':<11} {'verdict':<8} time")
+    for r in results:
+        verdict = "PASS" if r.as_expected else "FAIL"
+        print(f"{str(r.scenario.path):<40} {r.scenario.expect:<10} {r.outcome:<11} {verdict:<8} {r.duration:.0f}s")
+    for r in results:
+        print(f"journal: {r.journal}")
+    if errors or any(r.outcome == "error" for r in results):
+        return EXIT_CANNOT_RUN
+    return 0 if all(r.as_expected for r in results) else EXIT_VIOLATION
+
+
 def cmd_toxiproxy_serve(args: argparse.Namespace) -> int:
     from chaos.toxiproxy import serve
 
@@ -220,6 +277,18 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--action", default="rollback", help="the fleet file's action to use (default rollback)")
         if name == "down":
             cmd.add_argument("--all", action="store_true", help="every fleet on this daemon")
+
+    run = sub.add_parser("run", help="run scenario files (or folders of them)")
+    run.add_argument("paths", nargs="+", metavar="PATH")
+    run.add_argument("--seed", type=int, help="override every scenario's seed (to replay a run)")
+    run.add_argument("--keep-fleet", action="store_true", help="leave the fleet up after an unexpected outcome")
+    run.add_argument("--journal-dir", default="chaos-runs", help="where journals and timelines go (default chaos-runs)")
+    run.set_defaults(func=cmd_run)
+    for name, func, text in (("validate", cmd_validate, "check scenario files without running them"),
+                             ("list", cmd_list, "list scenario files and what they expect")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("paths", nargs="+", metavar="PATH")
+        cmd.set_defaults(func=func)
 
     clean = sub.add_parser("clean", help="remove what runs that died left behind")
     clean.add_argument("--all", action="store_true", help="also remove detached fleets (never a live run's)")

@@ -39,6 +39,7 @@ class Node:
     container: str  # the container's name
     ports: dict[int, int] = field(default_factory=dict)  # container port -> host port on 127.0.0.1
     id: str | None = None
+    ports_read_at: float = 0.0  # monotonic time of the last inspect, to rate-limit re-reads
 
     def port(self, container_port: int) -> int | None:
         return self.ports.get(container_port)
@@ -155,6 +156,7 @@ class Fleet:
 
     def refresh_ports(self, node: Node) -> None:
         """Re-read a node's published ports (a restart may move them)."""
+        node.ports_read_at = time.monotonic()
         try:
             node.ports = _ports_of(self.client.api.inspect_container(node.container))
         except NotFound:
@@ -165,9 +167,13 @@ class Fleet:
         if spec is None:
             return HealthReading(True, None, None)
         reading = read_health(node.port(spec.port), spec.path, timeout=timeout)
-        if reading.error and "refused" in reading.error.lower():
+        # A refused connection may mean the node restarted on another port; re-read at most once a second.
+        if (reading.error and "refused" in reading.error.lower() or node.port(spec.port) is None) \
+                and time.monotonic() - node.ports_read_at > 1.0:
+            before = node.ports
             self.refresh_ports(node)
-            reading = read_health(node.port(spec.port), spec.path, timeout=timeout)
+            if node.ports != before:
+                reading = read_health(node.port(spec.port), spec.path, timeout=timeout)
         return reading
 
     def _why_unhealthy(self, name: str, reading: HealthReading) -> str:

@@ -1,0 +1,1 @@
+"""Observation: probes of every node and the recorder that builds the timeline."""
