@@ -173,7 +173,7 @@ class _Run:
             nodes = targets.get(fault.target) or [n.name for n in self.fleet.service_nodes(fault.target)]
             node_fault = NodeFault(fault.kind, nodes)
             node_fault.apply(self.fleet)
-            self.timeline.event("fault_applied", step=step.id, kind=fault.kind, nodes=nodes)
+            self.timeline.event("fault_applied", step=step.id, fault=fault.kind, nodes=nodes)
             if step.heal != "never":
                 self.faults.append((step, node_fault))
         elif step.wait is not None and step.wait.until is not None:
@@ -193,7 +193,7 @@ class _Run:
         if fault.healed:
             return
         fault.heal(self.fleet)
-        self.timeline.event("fault_healed", step=step.id, kind=fault.kind, nodes=fault.nodes)
+        self.timeline.event("fault_healed", step=step.id, fault=fault.kind, nodes=fault.nodes)
 
     def cleanup(self, targets: dict[str, list[str]], checkers: list[LiveChecker]) -> None:
         """Heals in reverse order, then a rollback step that never got to run."""
