@@ -294,11 +294,32 @@ class Fleet:
         return fleet
 
 
+def _remove_network(client: docker.DockerClient, network: dict[str, Any], *, attempts: int = 20) -> None:
+    """Remove a network; the daemon may still be releasing endpoints of containers just removed."""
+    for attempt in range(attempts):
+        try:
+            client.api.remove_network(network["Id"])
+            return
+        except NotFound:
+            return
+        except APIError as exc:
+            if attempt == attempts - 1:
+                raise EnvironmentFailure(f"network {network['Name']} could not be removed: {exc.explanation}") from None
+            time.sleep(0.1)
+
+
 def remove_run(client: docker.DockerClient, run_id: str, *, on_each: Callable[[str], None] | None = None) -> int:
     """Remove the containers and networks labelled with this run id; returns how many containers."""
     containers = client.api.containers(all=True, filters=labels.run_filter(run_id))
 
     def remove(container: dict[str, Any]) -> None:
+        if container.get("State") == "restarting":
+            # Force-removing a container while its restart policy brings it back can leave a
+            # stale network endpoint behind; switch the policy off first.
+            try:
+                client.api.update_container(container["Id"], restart_policy={"Name": "no"})
+            except (NotFound, APIError):
+                pass
         try:
             client.api.remove_container(container["Id"], force=True, v=True)
         except NotFound:
@@ -309,10 +330,7 @@ def remove_run(client: docker.DockerClient, run_id: str, *, on_each: Callable[[s
     with ThreadPoolExecutor(max_workers=CREATE_WORKERS, thread_name_prefix="remove") as pool:
         list(pool.map(remove, containers))
     for network in client.api.networks(filters=labels.run_filter(run_id)):
-        try:
-            client.api.remove_network(network["Id"])
-        except NotFound:
-            pass
+        _remove_network(client, network)
     for volume in client.api.volumes(filters=labels.run_filter(run_id)).get("Volumes") or []:
         try:
             client.api.remove_volume(volume["Name"], force=True)

@@ -38,3 +38,25 @@ def test_bad_scale_and_bad_fleet_file_are_usage_errors(tmp_path):
                                      "image, mem_limit, ports, restart)")
     result = chaos("fleet", "up", "compose/edgefleet", "--scale", "edge=many")
     assert result.returncode == 2 and "expected a whole number" in result.stderr
+
+
+MALFORMED = sorted((ROOT / "tests" / "unit" / "scenario" / "malformed").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", MALFORMED, ids=[p.stem for p in MALFORMED])
+def test_each_malformed_scenario_is_one_line_with_file_line_and_exit_2(path, capsys):
+    from chaos.cli import main
+
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    expected_place = path.read_text().splitlines()[0].removeprefix("# error: ").split(":")[:2]
+    assert err[0].startswith(f"chaos: error: {path}:{expected_place[0]}:{expected_place[1]}:"), err[0]
+
+
+def test_a_missing_scenario_path_is_one_line(tmp_path, capsys):
+    from chaos.cli import main
+
+    assert main(["run", str(tmp_path / "nope.yaml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nope.yaml" in err[0]
