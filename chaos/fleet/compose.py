@@ -9,6 +9,7 @@ refused by name and place, rather than silently ignored.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +23,8 @@ SERVICE_KEYS = {"image", "build", "command", "environment", "ports", "restart", 
 RESTART_POLICIES = {"no", "always", "on-failure", "unless-stopped"}
 ACTION_BODIES = {"none", "features", "file", "json"}
 DEFAULT_MEMORY = 128 * 1024 * 1024
+PROXY_SERVICE = "toxiproxy"  # the service the harness adds to run a fleet's links
+PROXY_API_PORT = 8474
 MAX_REPLICAS = 200
 
 
@@ -62,6 +65,21 @@ class TrafficSpec:
 
 
 @dataclass(frozen=True)
+class LinkSpec:
+    """Nodes of `source` reach `target` through a proxy of their own.
+
+    `env` is the variable that carries the address in the source's
+    containers; `url` formats it (`{address}` becomes `proxy:port`).
+    """
+
+    source: str
+    target: str
+    port: int
+    env: str
+    url: str = "{address}"
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
     image: str | None
@@ -73,6 +91,7 @@ class ServiceSpec:
     mem_limit: int
     replicas: int
     depends_on: list[str]
+    embedded_proxy: bool = False  # the harness's own Toxiproxy-compatible server, built from chaos/toxiproxy
 
 
 @dataclass(frozen=True)
@@ -86,6 +105,8 @@ class FleetSpec:
     actions: dict[str, ActionSpec]
     traffic: dict[str, TrafficSpec]
     status_fields: list[str]
+    links: list[LinkSpec] = field(default_factory=list)
+    proxy_image: str | None = None  # a Toxiproxy image to use instead of the embedded server
 
     def with_overrides(self, *, replicas: dict[str, int] | None = None,
                        environment: dict[str, dict[str, str]] | None = None) -> FleetSpec:
@@ -247,8 +268,25 @@ def _port(value: Any, where: str, mark: Mark, service: ServiceSpec) -> int:
     return value
 
 
+def _links(block: PosDict, services: dict[str, ServiceSpec]) -> list[LinkSpec]:
+    links = []
+    for source, targets in _section(block, "links", services, set(services)).items():
+        for target, raw in targets.items():
+            where = f"x-chaos.links.{source}.{target}"
+            mark = targets.key_marks[target]
+            _expect(raw, PosDict, "a mapping with port, env and url", where, mark)
+            _keys(raw, {"port", "env", "url"}, where)
+            port = _port(raw.get("port"), f"{where}.port", _at(raw, "port"), services[target])
+            env = _expect(raw.get("env"), str, "the name of the variable that holds the address", f"{where}.env", _at(raw, "env"))
+            url = _expect(raw.get("url", "{address}"), str, "a text with {address}", f"{where}.url", _at(raw, "url"))
+            if "{address}" not in url:
+                raise _fail(f"{where}.url: expected a text with {{address}} in it, found {url!r}", _at(raw, "url"))
+            links.append(LinkSpec(source=source, target=target, port=port, env=env, url=url))
+    return links
+
+
 def _chaos_block(block: PosDict, services: dict[str, ServiceSpec]) -> tuple[dict, dict, dict, list[str]]:
-    _keys(block, {"health", "actions", "traffic", "status"}, "x-chaos")
+    _keys(block, {"health", "actions", "traffic", "status", "links", "proxy"}, "x-chaos")
     health = {}
     for name, raw in _section(block, "health", services, {"port", "path", "version"}).items():
         where = f"x-chaos.health.{name}"
@@ -315,6 +353,19 @@ def load_fleet(path: str | Path) -> FleetSpec:
     if not block:
         block.mark, block.key_marks = top, {}
     health, actions, traffic, status = _chaos_block(block, services)
+    proxy = block.get("proxy", "embedded")
+    _expect(proxy, str, "embedded or a Toxiproxy image", "x-chaos.proxy", _at(block, "proxy"))
+    if PROXY_SERVICE in services:
+        raise _fail(f"services: the name {PROXY_SERVICE!r} is the harness's own link proxy; rename the service",
+                    raw_services.key_marks[PROXY_SERVICE])
+    links = _links(block, services)
+    image = os.environ.get("CHAOS_PROXY_IMAGE") or (None if proxy == "embedded" else proxy)
+    if links:
+        # The proxy is one more node of the fleet, so it is labelled, watched and torn down like the rest.
+        services[PROXY_SERVICE] = ServiceSpec(
+            name=PROXY_SERVICE, image=image, build=None, command=None, environment={}, ports=[PROXY_API_PORT],
+            restart="no", mem_limit=DEFAULT_MEMORY, replicas=1, depends_on=[], embedded_proxy=image is None)
+        health[PROXY_SERVICE] = HealthSpec(port=PROXY_API_PORT, path="/version")
     name = str(doc.get("name") or base.name)
     return FleetSpec(name=name, path=path.resolve(), services=services, health=health,
-                     actions=actions, traffic=traffic, status_fields=status)
+                     actions=actions, traffic=traffic, status_fields=status, links=links, proxy_image=image)

@@ -20,9 +20,10 @@ from docker.errors import APIError, NotFound
 
 from chaos.errors import EnvironmentFailure, UsageError
 from chaos.fleet import labels
-from chaos.fleet.compose import FleetSpec, ServiceSpec, load_fleet
+from chaos.fleet.compose import PROXY_SERVICE, FleetSpec, ServiceSpec, load_fleet
 from chaos.fleet.health import HealthReading, http_json, read_health, wait_all
 from chaos.fleet.interrupt import shielded
+from chaos.fleet.links import LinkTable
 from chaos.progress import SILENT, Progress
 
 # Enough for the daemon to overlap work without thrashing two cores.
@@ -87,6 +88,7 @@ class Fleet:
             for index in range(1, service.replicas + 1):
                 name = f"{service.name}-{index}"
                 self.nodes[name] = Node(name=name, service=service.name, container=f"cf-{self.run_id}-{name}")
+        self.links = LinkTable(spec, {s: [n.name for n in self.service_nodes(s)] for s in spec.services})
 
     # -- queries ---------------------------------------------------------
 
@@ -111,7 +113,13 @@ class Fleet:
         try:
             self.client.api.create_network(self.network, driver="bridge", labels=self._labels())
             self.progress.say(f"fleet {self.run_id}: starting {len(self.nodes)} nodes on network {self.network}")
-            self._start_all()
+            proxies = self.service_nodes(PROXY_SERVICE)
+            if proxies:
+                # Nodes must find their proxies listening when they first reach out.
+                self._start_all(proxies)
+                self.wait_healthy(deadline=deadline, nodes=[n.name for n in proxies])
+                self.proxy_client().populate(link.as_populate() for link in self.links.links)
+            self._start_all([n for n in self.nodes.values() if n.service != PROXY_SERVICE])
             self.wait_healthy(deadline=deadline)
         except BaseException:
             self.progress.done()
@@ -131,17 +139,18 @@ class Fleet:
             {self.network: api.create_endpoint_config(aliases=[node.service, node.name])})
         created = api.create_container(
             self.images[node.service], command=service.command, name=node.container, hostname=node.name,
-            environment={**service.environment, "NODE_NAME": node.name}, ports=service.ports,
+            environment={**service.environment, **self.links.env_for(node.name), "NODE_NAME": node.name},
+            ports=service.ports,
             labels=self._labels({labels.SERVICE: node.service, labels.NODE: node.name}),
             host_config=host_config, networking_config=networking,
         )
         node.id = created["Id"]
         api.start(node.id)
 
-    def _start_all(self) -> None:
+    def _start_all(self, nodes: list[Node]) -> None:
         pool = ThreadPoolExecutor(max_workers=CREATE_WORKERS, thread_name_prefix="create")
         try:
-            for future in [pool.submit(self._create, node) for node in self.nodes.values()]:
+            for future in [pool.submit(self._create, node) for node in nodes]:
                 future.result()
         except APIError as exc:
             raise EnvironmentFailure(f"fleet {self.run_id}: Docker refused a node: {exc.explanation}") from None
@@ -151,8 +160,21 @@ class Fleet:
         # One listing gives every node's published ports, instead of an inspect per node.
         by_node = {c["Labels"].get(labels.NODE): c for c in
                    self.client.api.containers(all=True, filters=labels.run_filter(self.run_id))}
-        for node in self.nodes.values():
+        for node in nodes:
             node.ports = _listed_ports(by_node.get(node.name))
+
+    def proxy_client(self, *, timeout: float = 5.0):
+        """A client for this fleet's link proxy (the embedded server or a Toxiproxy image)."""
+        from chaos.toxiproxy.client import ToxiproxyClient
+
+        proxies = self.service_nodes(PROXY_SERVICE)
+        if not proxies:
+            raise UsageError(f"the fleet file {self.spec.path} declares no links (x-chaos.links)")
+        port = proxies[0].port(self.spec.health[PROXY_SERVICE].port)
+        if port is None:
+            self.refresh_ports(proxies[0])
+            port = proxies[0].port(self.spec.health[PROXY_SERVICE].port)
+        return ToxiproxyClient(f"http://127.0.0.1:{port}", timeout=timeout)
 
     def refresh_ports(self, node: Node) -> None:
         """Re-read a node's published ports (a restart may move them)."""

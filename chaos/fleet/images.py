@@ -155,7 +155,11 @@ def ensure_images(client: docker.DockerClient, fleet: FleetSpec, *, base: str | 
     refs: dict[str, str] = {}
     builds = {name: s.build for name, s in fleet.services.items() if s.build is not None}
     for name, service in fleet.services.items():
-        if service.image and service.build is None:
+        if service.embedded_proxy:
+            from chaos.fleet.proxy_image import ensure_proxy_image
+
+            refs[name] = ensure_proxy_image(client, base=base, progress=progress)
+        elif service.image and service.build is None:
             if not (_local(client, service.image) or _pull_within(client, service.image, REGISTRY_WAIT_SECONDS)):
                 raise ImageBuildError(f"services.{name}.image: {service.image!r} is not here and no registry "
                                       f"handed it over; load it with `docker load` or give the service a build")

@@ -17,7 +17,8 @@ from pathlib import Path
 import docker
 
 from chaos.errors import ChaosError, UsageError
-from chaos.faults.node_faults import NODE_FAULTS, NodeFault
+from chaos.faults.factory import SERVICE_CUT, Fault, make_fault
+from chaos.faults.link_faults import LINK_FAULTS
 from chaos.fleet.compose import FleetSpec, load_fleet
 from chaos.fleet.docker_client import connect
 from chaos.fleet.fleet import Fleet
@@ -60,15 +61,38 @@ def prepare(scenario: Scenario) -> FleetSpec:
         if step.action is not None and step.action not in spec.actions:
             raise UsageError(f"{_where(step, 'action')}: expected an action of the fleet file "
                              f"({', '.join(spec.actions) or 'none declared'}), found {step.action!r}")
-        if step.fault is not None and step.fault.kind not in NODE_FAULTS:
-            raise UsageError(f"{_where(step, 'fault')}: fault {step.fault.kind!r} acts on links, which this "
-                             f"version cannot inject yet; node faults: {', '.join(NODE_FAULTS)}")
+        if step.fault is not None:
+            _check_fault(step, spec)
     traffic = scenario.observe.traffic
     if traffic is not None and traffic.service not in spec.traffic:
         mark = scenario.observe.marks.get("traffic", scenario.observe.mark)
         raise UsageError(f"{mark}: observe.traffic.service: expected a service with an x-chaos traffic entry "
                          f"({', '.join(spec.traffic) or 'none'}), found {traffic.service!r}")
     return spec
+
+
+def _check_fault(step: Step, spec: FleetSpec) -> None:
+    fault = step.fault
+    assert fault is not None
+    where = _where(step, "fault")
+    try:
+        make_fault(fault.kind, nodes=[], link=fault.link, params=dict(fault.params))
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+    targets = sorted({link.target for link in spec.links})
+    if fault.kind in LINK_FAULTS:
+        if not spec.links:
+            raise UsageError(f"{where}: fault {fault.kind!r} acts on links, and the fleet file declares none "
+                             "(x-chaos.links)")
+        if fault.link is not None and fault.link not in targets:
+            raise UsageError(f"{where}: expected link among {', '.join(targets)}, found {fault.link!r}")
+    if fault.kind == SERVICE_CUT and fault.link not in spec.services:
+        raise UsageError(f"{where}: expected link: a service to cut off ({', '.join(spec.services)}), "
+                         f"found {fault.link!r}")
+    if fault.kind == SERVICE_CUT and fault.params.get("mode", "blackhole") in ("blackhole", "refuse") \
+            and fault.link not in targets:
+        raise UsageError(f"{where}: modes blackhole and refuse cut links, and no link leads to {fault.link!r} "
+                         f"(links: {', '.join(targets) or 'none'})")
 
 
 class _Run:
@@ -79,7 +103,7 @@ class _Run:
         self.fleet: Fleet | None = None
         self.timeline: Timeline | None = None
         self.recorder: Recorder | None = None
-        self.faults: list[tuple[Step, NodeFault]] = []
+        self.faults: list[tuple[Step, Fault]] = []
         self.ran: list[str] = []
         self.latest: dict[str, dict] = {}
         self._read = 0
@@ -171,11 +195,12 @@ class _Run:
         elif step.fault is not None:
             fault = step.fault
             nodes = targets.get(fault.target) or [n.name for n in self.fleet.service_nodes(fault.target)]
-            node_fault = NodeFault(fault.kind, nodes)
-            node_fault.apply(self.fleet)
-            self.timeline.event("fault_applied", step=step.id, fault=fault.kind, nodes=nodes)
+            applied = make_fault(fault.kind, nodes=nodes, link=fault.link, params=dict(fault.params))
+            applied.apply(self.fleet)
+            self.timeline.event("fault_applied", step=step.id, fault=fault.kind, nodes=nodes, link=fault.link,
+                                params=dict(fault.params))
             if step.heal != "never":
-                self.faults.append((step, node_fault))
+                self.faults.append((step, applied))
         elif step.wait is not None and step.wait.until is not None:
             verdict = self.await_condition(f"wait-{step.id}", [step.wait.until], step.wait.timeout or 0, checkers)[0]
             if not verdict.held:
@@ -188,7 +213,7 @@ class _Run:
         self.timeline.event("step_finished", step=step.id)
         self.tick(checkers, stop_on_violation=stop)
 
-    def heal(self, step: Step, fault: NodeFault) -> None:
+    def heal(self, step: Step, fault: Fault) -> None:
         assert self.fleet is not None and self.timeline is not None
         if fault.healed:
             return

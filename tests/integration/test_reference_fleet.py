@@ -27,7 +27,7 @@ def get_through(fleet, node_name: str):
 def test_ten_edges_come_up_healthy_with_labels_and_limits(start_fleet, docker_client):
     fleet = start_fleet(edges=10)
     assert sorted(s.service for s in fleet.status() if s.health.healthy) == sorted(
-        ["controlplane", "generator", "origin"] + ["edge"] * 10)
+        ["controlplane", "generator", "origin", "toxiproxy"] + ["edge"] * 10)
     for node in fleet.nodes.values():
         info = docker_client.api.inspect_container(node.container)
         assert info["Config"]["Labels"][labels.RUN] == fleet.run_id
