@@ -1,10 +1,12 @@
 """How long the harness takes to bring N edge nodes to healthy, against plain docker SDK calls.
 
 Both sides start the same containers (same image, command, environment,
-network, 127.0.0.1 port bindings, memory limit) with the same concurrency,
-and each waits for one HTTP answer from every node. The harness does more
-(labels, security options, a health wait with a deadline, progress), and the
-ratio is what that costs. Runs alternate harness/plain so drift hits both.
+network, 127.0.0.1 port bindings, memory limit; the link proxy node too)
+with the same concurrency, and each waits for one HTTP answer from every
+node. The harness does more (labels, security options, per-node proxies
+populated before the edge nodes start, a health wait with a deadline,
+progress), and the ratio is what that costs. Runs alternate harness/plain
+so drift hits both.
 
     python bench/fleet_up.py [--rounds 3] [--sizes 10,30]
 """
@@ -38,10 +40,10 @@ def harness_up(client, spec, images) -> float:
     return elapsed
 
 
-def answered(port: int) -> bool:
+def answered(port: int, path: str) -> bool:
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        conn.request("GET", "/health")
+        conn.request("GET", path)
         ok = conn.getresponse().status < 300
         conn.close()
         return ok
@@ -59,7 +61,7 @@ def plain_up(client, spec, images) -> float:
     api.create_network(network, labels=tag)
     nodes = [(s, i) for s in spec.services.values() for i in range(1, s.replicas + 1)]
 
-    def start(item) -> str:
+    def start(item) -> tuple[str, str]:
         service, index = item
         created = api.create_container(
             images[service.name], service.command, name=f"plain-{run}-{service.name}-{index}",
@@ -71,12 +73,13 @@ def plain_up(client, spec, images) -> float:
                 {network: api.create_endpoint_config(aliases=[service.name])}),
         )
         api.start(created["Id"])
-        return created["Id"]
+        return created["Id"], spec.health[service.name].path
 
-    def answer(container_id: str) -> None:
+    def answer(started: tuple[str, str]) -> None:
+        container_id, path = started
         bindings = api.inspect_container(container_id)["NetworkSettings"]["Ports"]
         port = int(next(iter(bindings.values()))[0]["HostPort"])
-        while not answered(port):
+        while not answered(port, path):
             time.sleep(0.05)
 
     with ThreadPoolExecutor(max_workers=CREATE_WORKERS) as pool:
@@ -104,7 +107,7 @@ def main() -> None:
             ours.append(harness_up(client, spec, images))
             plain.append(plain_up(client, spec, images))
         h, p = statistics.median(ours), statistics.median(plain)
-        print(f"{size:>5} {size + 3:>5} {h:>19.2f} {p:>21.2f} {h / p:>6.2f}   "
+        print(f"{size:>5} {len(spec.services) - 1 + size:>5} {h:>19.2f} {p:>21.2f} {h / p:>6.2f}   "
               f"{' '.join(f'{x:.2f}' for x in ours)} / {' '.join(f'{x:.2f}' for x in plain)}")
     print("targets: ratio <= 1.10; 10 edges healthy in < 3 s")
 

@@ -113,13 +113,17 @@ class Fleet:
         try:
             self.client.api.create_network(self.network, driver="bridge", labels=self._labels())
             self.progress.say(f"fleet {self.run_id}: starting {len(self.nodes)} nodes on network {self.network}")
-            proxies = self.service_nodes(PROXY_SERVICE)
-            if proxies:
-                # Nodes must find their proxies listening when they first reach out.
-                self._start_all(proxies)
-                self.wait_healthy(deadline=deadline, nodes=[n.name for n in proxies])
+            # Nodes that reach out through links must find their proxies listening, so they
+            # start second; everything else starts at once with the proxy node.
+            sources = {link.source for link in self.spec.links}
+            first = sorted((n for n in self.nodes.values() if n.service not in sources),
+                           key=lambda n: n.service != PROXY_SERVICE)
+            self._start_all(first)
+            if self.links:
+                proxies = [n.name for n in self.service_nodes(PROXY_SERVICE)]
+                self.wait_healthy(deadline=deadline, nodes=proxies, quiet=True)
                 self.proxy_client().populate(link.as_populate() for link in self.links.links)
-            self._start_all([n for n in self.nodes.values() if n.service != PROXY_SERVICE])
+                self._start_all([n for n in self.nodes.values() if n.service in sources])
             self.wait_healthy(deadline=deadline)
         except BaseException:
             self.progress.done()
@@ -211,7 +215,7 @@ class Fleet:
             state, tail = "container gone", ""
         return f"{state}, health: {reading.describe()}{tail}"
 
-    def wait_healthy(self, *, deadline: float = 60.0, nodes: list[str] | None = None) -> None:
+    def wait_healthy(self, *, deadline: float = 60.0, nodes: list[str] | None = None, quiet: bool = False) -> None:
         """Wait until the given nodes (default: all) answer their health endpoint with 2xx."""
         names = nodes or list(self.nodes)
         started = time.monotonic()
@@ -223,7 +227,8 @@ class Fleet:
         wait_all(names, lambda n: self.read_health(self.nodes[n]), deadline=deadline,
                  describe_failure=self._why_unhealthy, on_progress=report)
         self.progress.done()
-        self.progress.say(f"fleet {self.run_id}: {len(names)} nodes healthy in {time.monotonic() - started:.1f}s")
+        if not quiet:
+            self.progress.say(f"fleet {self.run_id}: {len(names)} nodes healthy in {time.monotonic() - started:.1f}s")
 
     def detach(self) -> None:
         """Let this fleet outlive its process (`chaos fleet up`): `chaos clean` then keeps it.
