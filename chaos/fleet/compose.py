@@ -53,6 +53,7 @@ class ActionSpec:
     method: str
     path: str
     body: str = "none"  # none | features | file | json
+    port: int | None = None  # default: the service's first published port
 
 
 @dataclass(frozen=True)
@@ -298,15 +299,18 @@ def _chaos_block(block: PosDict, services: dict[str, ServiceSpec]) -> tuple[dict
     for name, raw in raw_actions.items():
         where = f"x-chaos.actions.{name}"
         _expect(raw, PosDict, "a mapping", where, raw_actions.key_marks[name])
-        _keys(raw, {"service", "method", "path", "body"}, where)
+        _keys(raw, {"service", "method", "path", "body", "port"}, where)
         service = raw.get("service")
         if service not in services:
             raise _fail(f"{where}.service: expected a service of this file ({', '.join(services)}), found {service!r}", _at(raw, "service"))
+        if not services[service].ports:
+            raise _fail(f"{where}.service: expected a service that publishes a port, found {service!r} with none", _at(raw, "service"))
+        port = None if "port" not in raw else _port(raw["port"], f"{where}.port", _at(raw, "port"), services[service])
         body = str(raw.get("body", "none"))
         if body not in ACTION_BODIES:
             raise _fail(f"{where}.body: expected one of {', '.join(sorted(ACTION_BODIES))}, found {body!r}", _at(raw, "body"))
         actions[name] = ActionSpec(name=name, service=service, method=str(raw.get("method", "POST")).upper(),
-                                   path=str(raw.get("path", "/")), body=body)
+                                   path=str(raw.get("path", "/")), body=body, port=port)
     traffic = {}
     for name, raw in _section(block, "traffic", services, {"port", "path", "wrong_header"}).items():
         where = f"x-chaos.traffic.{name}"

@@ -9,6 +9,7 @@ half-finished start created comes down too.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -274,9 +275,9 @@ class Fleet:
             raise UsageError(f"the fleet file {self.spec.path} declares no action {name!r} "
                              f"(actions: {', '.join(self.spec.actions) or 'none'})")
         target = self.service_nodes(spec.service)
-        port = self.spec.health.get(spec.service).port if spec.service in self.spec.health else None
-        if not target or port is None:
-            raise UsageError(f"action {name!r}: service {spec.service!r} has no node with a known port")
+        port = spec.port or self.spec.services[spec.service].ports[0]
+        if not target:
+            raise UsageError(f"action {name!r}: service {spec.service!r} has no nodes in this fleet")
         node = target[0]
         if node.port(port) is None:
             self.refresh_ports(node)
@@ -286,8 +287,6 @@ class Fleet:
         except OSError as exc:
             raise EnvironmentFailure(f"action {name!r}: {spec.method} {spec.path} on {node.name} failed: {exc}") from None
         try:
-            import json
-
             return status, json.loads(raw) if raw else None
         except ValueError:
             return status, raw.decode(errors="replace")

@@ -22,7 +22,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_reference_fleet_reads_with_its_chaos_block():
     spec = load_fleet(ROOT / "compose" / "edgefleet")
-    assert set(spec.services) == {"controlplane", "generator", "origin", "edge"}
+    assert set(spec.services) == {"controlplane", "generator", "origin", "edge", "toxiproxy"}
+    assert spec.services["toxiproxy"].embedded_proxy and spec.health["toxiproxy"].path == "/version"
     assert spec.services["edge"].restart == "always" and spec.services["edge"].ports == [8080]
     assert spec.health["edge"].version == "version"
     assert spec.actions["push"].service == "controlplane" and spec.actions["push"].body == "features"
