@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from chaos.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, ChaosError, UsageError
+from chaos.report.command import add_report_parser, add_run_options, after_run
 
 
 def _pairs(values: list[str], *, what: str, sep: str) -> list[tuple[str, str]]:
@@ -210,7 +211,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenarios = _load_all(args.paths)
     client, progress = connect(), _progress(args)
-    results, errors = [], 0
+    results, errors, unrun = [], 0, []
     with interruptible():
         for scenario in scenarios:
             try:
@@ -219,6 +220,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             except ChaosError as exc:
                 print(f"chaos: error: {exc}", file=sys.stderr)
                 errors += 1
+                unrun.append((scenario.path, str(exc)))
                 continue
             results.append(result)
             if not result.as_expected:
@@ -229,6 +231,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{str(r.scenario.path):<40} {r.scenario.expect:<10} {r.outcome:<11} {verdict:<8} {r.duration:.0f}s")
     for r in results:
         print(f"journal: {r.journal}")
+    after_run(args, results, errors=unrun)
     if errors or any(r.outcome == "error" for r in results):
         return EXIT_CANNOT_RUN
     return 0 if all(r.as_expected for r in results) else EXIT_VIOLATION
@@ -283,12 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="override every scenario's seed (to replay a run)")
     run.add_argument("--keep-fleet", action="store_true", help="leave the fleet up after an unexpected outcome")
     run.add_argument("--journal-dir", default="chaos-runs", help="where journals and timelines go (default chaos-runs)")
+    add_run_options(run)
     run.set_defaults(func=cmd_run)
     for name, func, text in (("validate", cmd_validate, "check scenario files without running them"),
                              ("list", cmd_list, "list scenario files and what they expect")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("paths", nargs="+", metavar="PATH")
         cmd.set_defaults(func=func)
+    add_report_parser(sub)
 
     clean = sub.add_parser("clean", help="remove what runs that died left behind")
     clean.add_argument("--all", action="store_true", help="also remove detached fleets (never a live run's)")

@@ -24,12 +24,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chaos-seed", type=int, default=None, help="override every scenario's seed")
     group.addoption("--chaos-keep-fleet", action="store_true", help="leave a failed scenario's fleet up")
     group.addoption("--chaos-journal-dir", default="chaos-runs", help="where journals and timelines go")
+    from chaos.report.plugin import add_options
+
+    add_options(group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario: a chaos-fleet scenario file (needs Docker)")
     config.addinivalue_line("markers", "expect_violation: a scenario that demonstrates a broken design")
     config.addinivalue_line("markers", "fleet(path, replicas=None, environment=None): the fleet the `fleet` fixture starts")
+    from chaos.report.plugin import register
+
+    register(config)
 
 
 def _is_scenario(file_path: Path, config: pytest.Config) -> bool:
@@ -89,8 +95,9 @@ class ScenarioItem(pytest.Item):
                                        out_dir=options.chaos_journal_dir, progress=Progress(quiet=True))
         except ChaosError as exc:
             raise ScenarioFailed(f"{self.path}: the run could not happen: {exc}") from None
-        self.user_properties += [("seed", self.result.seed), ("journal", str(self.result.journal)),
-                                 ("replay", self.result.replay_command())]
+        from chaos.report.plugin import run_properties
+
+        self.user_properties += run_properties(self.result)
         if not self.result.as_expected:
             raise ScenarioFailed(self.result.explain())
 

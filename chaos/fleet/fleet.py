@@ -320,18 +320,21 @@ class Fleet:
         return fleet
 
 
-def _remove_network(client: docker.DockerClient, network: dict[str, Any], *, attempts: int = 20) -> None:
-    """Remove a network; the daemon may still be releasing endpoints of containers just removed."""
-    for attempt in range(attempts):
+def _remove_network(client: docker.DockerClient, network: dict[str, Any], *, seconds: float = 15.0) -> None:
+    """Remove a network; under load the daemon may take a while to release endpoints of removed containers."""
+    deadline, delay = time.monotonic() + seconds, 0.05
+    while True:
         try:
             client.api.remove_network(network["Id"])
             return
         except NotFound:
             return
         except APIError as exc:
-            if attempt == attempts - 1:
-                raise EnvironmentFailure(f"network {network['Name']} could not be removed: {exc.explanation}") from None
-            time.sleep(0.1)
+            if time.monotonic() + delay > deadline:
+                raise EnvironmentFailure(f"network {network['Name']} could not be removed within {seconds:.0f}s: "
+                                         f"{exc.explanation}") from None
+            time.sleep(delay)
+            delay = min(1.0, delay * 2)
 
 
 def remove_run(client: docker.DockerClient, run_id: str, *, on_each: Callable[[str], None] | None = None) -> int:
