@@ -166,10 +166,14 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from chaos.fleet.docker_client import connect
 
     client = connect()
-    removed = clean(client, include_detached=args.all)
+    stale: list[str] = []
+    removed = clean(client, include_detached=args.all, warn=stale.append)
     for run in removed:
         print(f"removed run {run.run_id}: {run.containers} containers ({'detached' if run.detached else 'owner gone'})")
-    kept = runs(client)
+    for warning in stale:
+        print(f"warning: {warning}", file=sys.stderr)
+    stale_networks = {w.split()[1] for w in stale}
+    kept = [r for r in runs(client) if f"cf-{r.run_id}" not in stale_networks or r.containers]
     for run in kept:
         why = "its process is alive" if run.alive else "detached fleet (chaos clean --all or chaos fleet down removes it)"
         print(f"kept run {run.run_id}: {why}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import docker
@@ -40,11 +41,12 @@ def runs(client: docker.DockerClient) -> list[RunInfo]:
     return [RunInfo(run, owner, counts.get(run, 0), run in detached) for run, owner in sorted(owners.items())]
 
 
-def clean(client: docker.DockerClient, *, include_detached: bool = False) -> list[RunInfo]:
+def clean(client: docker.DockerClient, *, include_detached: bool = False,
+          warn: Callable[[str], None] | None = None) -> list[RunInfo]:
     """Remove runs whose process is gone (and, if asked, detached fleets whose process is gone too)."""
     removed = []
     for run in runs(client):
         if not run.alive and (include_detached or not run.detached):
-            remove_run(client, run.run_id)
+            remove_run(client, run.run_id, warn=warn)
             removed.append(run)
     return removed

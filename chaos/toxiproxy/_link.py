@@ -18,6 +18,7 @@ ends the same way.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import ipaddress
 import logging
 import socket
@@ -359,6 +360,11 @@ class Connection:
         self.proxy.connections.discard(self)
 
 
+# Lookups of an upstream that has left the network can take seconds each; a pool
+# of their own keeps them from queueing up the lookups of healthy upstreams.
+_RESOLVER = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="toxiproxy-resolve")
+
+
 async def _dial(upstream: str) -> socket.socket:
     """Connect to `host:port`, trying each address (IPv4 first) as Go's dialer does."""
     host, port_text = split_host_port(upstream)
@@ -367,7 +373,7 @@ async def _dial(upstream: str) -> socket.socket:
     try:
         addresses = [(socket.AF_INET6 if ":" in host else socket.AF_INET, str(ipaddress.ip_address(host or "127.0.0.1")))]
     except ValueError:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await loop.run_in_executor(_RESOLVER, lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
         infos.sort(key=lambda info: info[0] != socket.AF_INET)
         addresses = [(info[0], info[4][0]) for info in infos]
     failure: OSError = OSError(f"no address for {upstream}")

@@ -54,8 +54,14 @@ def _leftovers(client, run_id: str | None = None) -> list[str]:
 
 @pytest.fixture
 def leftovers(docker_client) -> Callable[..., list[str]]:
-    """Names of labelled containers, networks and volumes still on the daemon (of one run, or all)."""
-    return lambda run_id=None: _leftovers(docker_client, run_id)
+    """Labelled containers, networks and volumes still on the daemon: of one run, or all that the test added.
+
+    Objects that were there before the test (another session's detached fleet,
+    a network the daemon will not let go of) are not this test's leftovers.
+    """
+    before = set(_leftovers(docker_client))
+    return lambda run_id=None: _leftovers(docker_client, run_id) if run_id else sorted(
+        set(_leftovers(docker_client)) - before)
 
 
 @pytest.fixture
