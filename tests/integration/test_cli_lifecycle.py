@@ -33,7 +33,7 @@ def test_fleet_by_hand_up_status_push_rollback_down(edgefleet_images, leftovers)
     up = chaos("fleet", "up", str(EDGEFLEET), "--scale", "edge=2", "--env", "edge:EDGE_MODE=panic", "--run-id", run)
     try:
         assert up.returncode == 0, up.stderr
-        assert f"run {run}: 5 nodes up" in up.stdout
+        assert f"run {run}: 6 nodes up" in up.stdout
         # A detached fleet is not leftovers: chaos clean keeps it.
         cleaned = chaos("clean")
         assert f"kept run {run}" in cleaned.stdout and leftovers(run)
