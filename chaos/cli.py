@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from chaos.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, ChaosError, UsageError
+from chaos.fuzz.command import add_fuzz_parser
 from chaos.report.command import add_report_parser, add_run_options, after_run
 
 
@@ -191,7 +192,12 @@ def _load_all(paths: list[str]):
         raise UsageError(f"no scenario files (*.yaml) in {', '.join(paths)}")
     scenarios = [load_scenario(path) for path in files]
     for scenario in scenarios:
-        prepare(scenario)
+        if scenario.fuzz is not None:
+            from chaos.fuzz.run import prepare_fuzz
+
+            prepare_fuzz(scenario)
+        else:
+            prepare(scenario)
     return scenarios
 
 
@@ -219,8 +225,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     with interruptible():
         for scenario in scenarios:
             try:
-                result = run_scenario(scenario, seed=args.seed, keep_fleet=args.keep_fleet,
+                if scenario.fuzz is not None:
+                    from chaos.fuzz.run import run_fuzz
+
+                    result = run_fuzz(scenario, seed=args.seed, keep_fleet=args.keep_fleet,
                                       out_dir=args.journal_dir, progress=progress, client=client)
+                else:
+                    result = run_scenario(scenario, seed=args.seed, keep_fleet=args.keep_fleet,
+                                          out_dir=args.journal_dir, progress=progress, client=client)
             except ChaosError as exc:
                 print(f"chaos: error: {exc}", file=sys.stderr)
                 errors += 1
@@ -298,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("paths", nargs="+", metavar="PATH")
         cmd.set_defaults(func=func)
     add_report_parser(sub)
+    add_fuzz_parser(sub)
 
     clean = sub.add_parser("clean", help="remove what runs that died left behind")
     clean.add_argument("--all", action="store_true", help="also remove detached fleets (never a live run's)")

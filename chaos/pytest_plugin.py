@@ -29,7 +29,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(group)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("hypothesis_profile", None) in ("ci", "nightly"):
+        # Before Hypothesis's own plugin loads the profile by that name (ours replace its built-in `ci`).
+        from chaos.fuzz.profiles import register_profiles
+
+        register_profiles()
     config.addinivalue_line("markers", "scenario: a chaos-fleet scenario file (needs Docker)")
     config.addinivalue_line("markers", "expect_violation: a scenario that demonstrates a broken design")
     config.addinivalue_line("markers", "fleet(path, replicas=None, environment=None): the fleet the `fleet` fixture starts")
@@ -85,6 +91,11 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         if self.load_error:
             raise ScenarioFailed(self.load_error)
+        if self.scenario.fuzz is not None:
+            from chaos.fuzz.pytest_item import run_fuzz_item
+
+            run_fuzz_item(self)
+            return
         from chaos.errors import ChaosError
         from chaos.progress import Progress
         from chaos.runner import run_scenario

@@ -32,7 +32,7 @@ from chaos.scenario.condition import (
     compare,
     marks_of,
 )
-from chaos.scenario.error import At
+from chaos.scenario.error import At, shown
 from chaos.scenario.selection import ALL, Selection, SelectionSpec
 from chaos.scenario.spec import AnyOf, Choice, EnvValue, Free, Integer, Key, ListOf, MapOf, Number, Ref, Shape, Text
 from chaos.yamlpos import Mark
@@ -61,6 +61,7 @@ __all__ = [
     "COMPARISONS", "COUNT_QUANTITIES", "DEFAULT_WINDOW", "EPSILON", "FAULT_KINDS", "FRACTION_QUANTITIES", "NEGATED",
     "OPERATORS", "QUANTITIES", "RATIO_QUANTITIES", "WINDOW_QUANTITIES", "Condition", "Fault", "Fleet", "HealthTest",
     "Invariant", "Observe", "Scenario", "Step", "Target", "Traffic", "Wait", "compare",
+    "FUZZ_DIMENSIONS", "FUZZ_STRATEGIES", "Fuzz", "FuzzBounds",
 ]
 
 
@@ -377,6 +378,114 @@ Invariant.SHAPE = Shape(
 )
 
 
+# --- fuzzing -----------------------------------------------------------------
+
+FUZZ_STRATEGIES = ("feature_files", "fleet_steps")
+# What a drawn feature file may vary besides its row count (see chaos/fuzz/feature_spec.py).
+FUZZ_DIMENSIONS = ("duplicates", "names", "weights", "fields", "order", "encoding", "size", "malformed")
+
+
+@dataclass(frozen=True)
+class FuzzBounds:
+    """The arguments of the fuzz strategy: where the limit is believed to be, and what may vary."""
+
+    limit: int = 200
+    max_rows: int | None = None
+    max_bytes: int = 262144
+    counts: str = "any"
+    vary: tuple[str, ...] = FUZZ_DIMENSIONS
+    max_steps: int = 4
+    mark: Mark | None = field(default=None, compare=False, repr=False)
+    marks: dict[str, Mark] = field(default_factory=dict, compare=False, repr=False)
+
+    SHAPE: ClassVar[Shape]
+
+
+FuzzBounds.SHAPE = Shape(
+    name="FuzzBounds",
+    noun="fuzz bounds",
+    doc="The arguments of the fuzz strategy.",
+    keys=(
+        Key("limit", Integer(minimum=1), "The feature limit the fleet is believed to have; row counts cluster around it.",
+            default=200),
+        Key("max_rows", Integer(minimum=0), "Most feature rows in a drawn file (default 25 x limit)."),
+        Key("max_bytes", Integer(minimum=64), "Byte size that long names and padding stay within.", default=262144),
+        Key("counts", Choice("any", "boundaries"),
+            "any: any row count up to max_rows, shrunk to the exact smallest that fails; boundaries: only 0, 1, "
+            "limit-1, limit, limit+1, 2 x limit and max_rows (fewer, cheaper shrinks; for fleet_steps).",
+            default="any"),
+        Key("vary", ListOf(Choice(*FUZZ_DIMENSIONS), unique=True),
+            "What a drawn file may vary besides its row count (default: all of " + ", ".join(FUZZ_DIMENSIONS) + ").",
+            default=FUZZ_DIMENSIONS),
+        Key("max_steps", Integer(minimum=1, maximum=50), "fleet_steps: most steps in one drawn sequence.", default=4),
+    ),
+    build=lambda v, here, ats: FuzzBounds(v["limit"], v["max_rows"], v["max_bytes"], v["counts"], v["vary"],
+                                          v["max_steps"], mark=here.mark, marks=marks_of(ats)),
+)
+
+
+@dataclass(frozen=True)
+class Fuzz:
+    """Property-based fuzzing of the scenario against one warm fleet.
+
+    `feature_files`: every example runs the steps, the step `step` pushing a
+    drawn feature file, then watches the fleet for `settle` seconds; the
+    invariants named in `invariants` (all, when empty) must hold for every
+    example. `fleet_steps`: a state machine draws sequences of the steps
+    (each step is a move it may repeat, with a drawn file or drawn nodes) and
+    checks the invariants after each move.
+    """
+
+    strategy: str
+    bounds: FuzzBounds = field(default_factory=FuzzBounds)
+    step: str | None = None
+    invariants: tuple[str, ...] = ()
+    max_examples: int = 100
+    settle: float = 1.0
+    mark: Mark | None = field(default=None, compare=False, repr=False)
+    marks: dict[str, Mark] = field(default_factory=dict, compare=False, repr=False)
+
+    SHAPE: ClassVar[Shape]
+
+
+Fuzz.SHAPE = Shape(
+    name="Fuzz",
+    doc="Property-based fuzzing (Hypothesis) against one warm fleet: what is drawn, and what must hold.",
+    keys=(
+        Key("strategy", Choice(*FUZZ_STRATEGIES),
+            "feature_files: each example pushes a drawn feature file; fleet_steps: a state machine draws "
+            "sequences of the steps.", required=True),
+        Key("bounds", Ref(FuzzBounds), "The arguments of the strategy."),
+        Key("step", Text(pattern=STEP_ID_PATTERN, expected="a step id"),
+            "feature_files: the action step whose body is the drawn file (default: the first step whose action "
+            "takes a file)."),
+        Key("invariants", ListOf(Text(), unique=True),
+            "Names of the invariants every example must keep (default: all of them).", default=()),
+        Key("max_examples", Integer(minimum=1, maximum=100000),
+            "Examples to run (the ci profile lowers it, nightly raises it).", default=100),
+        Key("settle", Number(minimum=0.1, maximum=60),
+            "Seconds the fleet is watched after an example's steps (or after each fleet_steps move).", default=1.0),
+    ),
+    build=lambda v, here, ats: Fuzz(v["strategy"], v["bounds"] or FuzzBounds(mark=here.mark), v["step"],
+                                    v["invariants"], v["max_examples"], v["settle"], mark=here.mark,
+                                    marks=marks_of(ats)),
+)
+
+
+def _check_fuzz(fuzz: Fuzz, steps: tuple[Step, ...], invariants: tuple[Invariant, ...], at: At) -> None:
+    """The step and invariants the fuzz block names must exist (where: the fuzz block's keys)."""
+    ids = [s.id for s in steps]
+    if fuzz.step is not None and fuzz.step not in ids:
+        mark = fuzz.marks.get("step", fuzz.mark) or at.mark
+        raise At(mark, "fuzz.step").fail("a step id (" + ", ".join(ids) + ")", shown(fuzz.step))
+    names = [i.name for i in invariants]
+    for index, name in enumerate(fuzz.invariants):
+        if name not in names:
+            mark = fuzz.marks.get("invariants", fuzz.mark) or at.mark
+            expected = "an invariant name (" + ", ".join(names) + ")"
+            raise At(mark, f"fuzz.invariants[{index}]").fail(expected, shown(name))
+
+
 # --- the scenario ------------------------------------------------------------
 
 
@@ -397,6 +506,7 @@ class Scenario:
     steady_state: tuple[Condition, ...] = ()
     cleanup: str = "always"
     stop_conditions: tuple[Invariant, ...] = ()
+    fuzz: Fuzz | None = None
     mark: Mark | None = field(default=None, compare=False, repr=False)
     marks: dict[str, Mark] = field(default_factory=dict, compare=False, repr=False)
 
@@ -415,6 +525,8 @@ class Scenario:
 
 
 def _build_scenario(v: dict[str, Any], here: At, ats: dict[str, At]) -> Scenario:
+    if v["fuzz"] is not None:
+        _check_fuzz(v["fuzz"], v["steps"], v["invariants"], ats["fuzz"])
     return Scenario(
         path=Path(here.mark.path),
         title=v["title"],
@@ -429,6 +541,7 @@ def _build_scenario(v: dict[str, Any], here: At, ats: dict[str, At]) -> Scenario
         steady_state=v["steady_state"],
         cleanup=v["cleanup"],
         stop_conditions=v["stop_conditions"],
+        fuzz=v["fuzz"],
         mark=here.mark,
         marks=marks_of(ats),
     )
@@ -462,8 +575,10 @@ Scenario.SHAPE = Shape(
         ),
         Key("stop_conditions", ListOf(Ref(Invariant)), "Invariants checked live; a violation aborts the run.", default=()),
         Key("invariants", ListOf(Ref(Invariant), min_items=1), "Invariants checked over the timeline.", required=True),
+        Key("fuzz", Ref(Fuzz), "Optional: fuzz the scenario with Hypothesis instead of running its steps once."),
     ),
     build=_build_scenario,
 )
 
-MODELS: tuple[type, ...] = (Scenario, Fleet, Observe, Traffic, Target, Step, Wait, Fault, Condition, Invariant)
+MODELS: tuple[type, ...] = (Scenario, Fleet, Observe, Traffic, Target, Step, Wait, Fault, Condition, Invariant, Fuzz,
+                            FuzzBounds)

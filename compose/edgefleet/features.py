@@ -6,10 +6,12 @@ A file is JSON: {"features": [{"name": ..., "weight": ...}, ...]}.
 
 import hashlib
 import json
+import math
 
 # The "database": 8 shards of 15 feature rows each, 120 features in all, so
 # a file with every row duplicated (240) crosses the default limit of 200,
 # as the doubled file did on 18 November 2025.
+MAX_WEIGHT = 1e6
 SHARDS = 8
 ROWS_PER_SHARD = 15
 
@@ -47,4 +49,9 @@ def parse(raw):
     for item in features:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise ValueError("every feature needs a text 'name'")
+        weight = item.get("weight", 0)
+        # NaN, infinities and absurd weights would break every score computed later.
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) \
+                or abs(weight) > MAX_WEIGHT:
+            raise ValueError("feature %r has weight %r, expected a number within +-%g" % (item["name"][:40], weight, MAX_WEIGHT))
     return features

@@ -18,9 +18,13 @@ SCENARIOS = ROOT / "scenarios"
 SHIPPED = sorted(p.name for p in SCENARIOS.glob("*.yaml"))
 
 
+# The shipped fuzz scenarios run 200 examples; the `ci` profile keeps them to a few here.
+FUZZ_CI = {**os.environ, "CHAOS_FUZZ_PROFILE": "ci"}
+
+
 def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "chaos", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env=FUZZ_CI)
 
 
 def copy_scenario(name: str, tmp_path: Path, *replacements: tuple[str, str]) -> Path:
@@ -44,7 +48,8 @@ def test_chaos_run_gives_each_shipped_scenario_its_expected_verdict(tmp_path, ed
     journals = [json.loads(p.read_text()) for p in tmp_path.glob("*.journal.json")]
     outcome = {Path(j["scenario"]["path"]).name: j["outcome"] for j in journals}
     assert outcome == {"degrade-silently.yaml": "violated", "guarded-oversize.yaml": "held",
-                       "rollback-needs-quorum.yaml": "violated", "rollback-under-duress.yaml": "held"}
+                       "rollback-needs-quorum.yaml": "violated", "rollback-under-duress.yaml": "held",
+                       "fuzz-guarded.yaml": "held", "fuzz-panic-limit.yaml": "violated"}
     quorum = next(j for j in journals if j["scenario"]["path"].endswith("rollback-needs-quorum.yaml"))
     assert [v["invariant"] for v in quorum["verdicts"] if not v["held"]][0] == "rollback-converges"
     assert leftovers() == []
@@ -52,8 +57,8 @@ def test_chaos_run_gives_each_shipped_scenario_its_expected_verdict(tmp_path, ed
 
 def test_pytest_collects_shipped_scenarios_and_runs_them_under_xdist(tmp_path, edgefleet_images, leftovers):
     result = subprocess.run([sys.executable, "-m", "pytest", "scenarios/", "-n", "2", "-p", "no:cacheprovider",
-                             "--chaos-journal-dir", str(tmp_path), "-q"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=900)
+                             "--hypothesis-profile", "ci", "--chaos-journal-dir", str(tmp_path), "-q"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=900, env=FUZZ_CI)
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"{len(SHIPPED)} passed" in result.stdout
     # Each run had its own fleet: one journal each, distinct run ids.
