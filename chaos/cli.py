@@ -154,6 +154,11 @@ def cmd_fleet_down(args: argparse.Namespace) -> int:
     client = connect()
     if args.all:
         targets = [r.run_id for r in runs(client)]
+    elif args.run:
+        # By label alone: a fleet whose network is already gone must still come down.
+        targets = [r.run_id for r in runs(client) if r.run_id == args.run]
+        if not targets:
+            raise UsageError(f"nothing is labelled with run id {args.run} (chaos fleet status lists the fleets)")
     else:
         targets = [_attach(args).run_id]
     for run_id in targets:
