@@ -332,7 +332,7 @@ def _remove_network(client: docker.DockerClient, network: dict[str, Any], *, sec
     only a daemon restart clears); that is reported, not raised, because the
     run's containers are gone and its verdict stands.
     """
-    deadline, delay = time.monotonic() + seconds, 0.05
+    started, delay = time.monotonic(), 0.05
     while True:
         try:
             client.api.remove_network(network["Id"])
@@ -340,14 +340,17 @@ def _remove_network(client: docker.DockerClient, network: dict[str, Any], *, sec
         except NotFound:
             return None
         except APIError as exc:
-            if time.monotonic() + delay <= deadline:
-                time.sleep(delay)
-                delay = min(1.0, delay * 2)
-                continue
             try:
                 attached = client.api.inspect_network(network["Id"]).get("Containers") or {}
             except NotFound:
                 return None
+            # Endpoints of removed containers go within a second or two; with no container
+            # attached, longer waiting only delays the report of a stale count.
+            patience = seconds if attached else min(seconds, 2.0)
+            if time.monotonic() - started + delay <= patience:
+                time.sleep(delay)
+                delay = min(1.0, delay * 2)
+                continue
             if attached:
                 raise EnvironmentFailure(f"network {network['Name']} could not be removed within {seconds:.0f}s: "
                                          f"{exc.explanation}") from None
