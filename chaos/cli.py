@@ -178,8 +178,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         print(f"removed run {run.run_id}: {run.containers} containers ({'detached' if run.detached else 'owner gone'})")
     for warning in stale:
         print(f"warning: {warning}", file=sys.stderr)
-    stale_networks = {w.split()[1] for w in stale}
-    kept = [r for r in runs(client) if f"cf-{r.run_id}" not in stale_networks or r.containers]
+    kept = [r for r in runs(client) if r.containers or not any(r.run_id in w for w in stale)]
     for run in kept:
         why = "its process is alive" if run.alive else "detached fleet (chaos clean --all or chaos fleet down removes it)"
         print(f"kept run {run.run_id}: {why}")
