@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -66,12 +67,15 @@ def test_the_fuzzer_finds_the_silent_wrong_results_of_degraded_edges(tmp_path: P
         run_fuzz_item(item)
     result = item.result
     assert result.outcome == "violated" and result.finding is not None
-    assert result.finding.description == "201 rows"
+    # Found past the limit; the ci profile bounds shrinking, so it need not reach exactly 201 here
+    # (the panic-limit test checks the exact shrink).
+    rows = re.fullmatch(r"(\d+) rows", result.finding.description)
+    assert rows and int(rows[1]) > 200, result.finding.description
     violated = {v.invariant for v in result.verdicts if not v.held}
     # Wrong answers, never failed ones: the error-rate alarm stays quiet while every score is 0.
     assert violated & {"no-wrong-results", "never-degraded"} and "no-failed-requests" not in violated
     text = str(failed.value)
-    assert f"{path}:" in text and "fuzzing found a failing example" in text and "201 rows" in text
+    assert f"{path}:" in text and "fuzzing found a failing example" in text and result.finding.description in text
     assert f"replay: chaos run {result.finding.replay_file}" in text
     timeline = result.timeline.read_text()
     assert '"wrong":true' in timeline and '"state":"degraded"' in timeline
