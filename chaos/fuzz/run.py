@@ -34,7 +34,7 @@ from chaos.fuzz.session import LiveSession
 from chaos.invariants.verdict import Verdict
 from chaos.progress import SILENT, Progress
 from chaos.runner.journal import write_journal
-from chaos.runner.run import prepare
+from chaos.runner.run import prepare, release_fleet
 from chaos.scenario import Scenario
 
 FLEET_DEADLINE = 90.0
@@ -89,13 +89,7 @@ def run_fuzz(scenario: Scenario, *, examples: int | None = None, seed: int | Non
             if session is not None:
                 session.stop()
                 result.resets = dict(session.resets.by_kind)
-            if keep_fleet and not result.as_expected and not result.interrupted and session is not None:
-                fleet.detach()
-                result.kept_fleet = True
-                progress.say(f"fleet kept: chaos fleet status --run {fleet.run_id}   "
-                             f"remove: chaos fleet down --run {fleet.run_id}")
-            else:
-                fleet.down()
+            release_fleet(fleet, result, keep=keep_fleet and session is not None, progress=progress)
             result.duration = time.monotonic() - started
             result.journal = _journal(result, out_dir=out_dir, client=client, images=images)
             progress.done()

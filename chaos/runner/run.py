@@ -230,6 +230,17 @@ class _Run:
             self.run_step(missed[0], targets, checkers)
 
 
+def release_fleet(fleet: Fleet, result: RunResult, *, keep: bool, progress: Progress) -> None:
+    """Tear the fleet down, or, when asked to keep it and the run went wrong, leave it up and say how to reach it."""
+    if keep and not result.as_expected and not result.interrupted:
+        fleet.detach()
+        result.kept_fleet = True
+        progress.say(f"fleet kept: chaos fleet status --run {fleet.run_id}   "
+                     f"remove: chaos fleet down --run {fleet.run_id}")
+    else:
+        fleet.down()
+
+
 def run_scenario(scenario: Scenario, *, seed: int | None = None, keep_fleet: bool = False,
                  out_dir: Path | str = "chaos-runs", progress: Progress = SILENT,
                  client: docker.DockerClient | None = None) -> RunResult:
@@ -259,13 +270,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, keep_fleet: boo
                 run.recorder.stop()
             if run.timeline is not None:
                 run.timeline.close()
-            if keep_fleet and not result.as_expected and not result.interrupted and run.timeline is not None:
-                fleet.detach()
-                result.kept_fleet = True
-                progress.say(f"fleet kept: chaos fleet status --run {fleet.run_id}   "
-                             f"remove: chaos fleet down --run {fleet.run_id}")
-            else:
-                fleet.down()
+            release_fleet(fleet, result, keep=keep_fleet and run.timeline is not None, progress=progress)
             result.duration = time.monotonic() - run.started
             result.journal = write_journal(result, out_dir=out_dir, client=client, images=images)
             progress.done()
