@@ -8,9 +8,11 @@ network or volume labelled chaos-fleet.run may remain.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import warnings
 from pathlib import Path
 
 import pytest
+from docker.errors import APIError, NotFound
 
 from chaos.fleet import labels
 from chaos.fleet.compose import FleetSpec, load_fleet
@@ -45,9 +47,43 @@ def edgefleet_images(docker_client, edgefleet_spec) -> dict[str, str]:
     return ensure_images(docker_client, edgefleet_spec, progress=Progress())
 
 
-def _leftovers(client, run_id: str | None = None) -> list[str]:
-    found = [c["Names"][0] for c in client.api.containers(all=True, filters=labels.run_filter(run_id))]
-    found += [n["Name"] for n in client.api.networks(filters=labels.run_filter(run_id))]
+def _daemon_stale(client, network: dict) -> bool:
+    """A network with no container attached that the daemon still refuses to remove.
+
+    Docker 20.10 sometimes keeps a stale endpoint count on a run's network
+    after the harness removed every container (an engine bug only a daemon
+    restart clears; the harness reports it in one line). A network the
+    harness simply forgot is removable, so it is removed here and still
+    counted as a leftover: the check keeps failing on our own leaks.
+    """
+    try:
+        if client.api.inspect_network(network["Id"]).get("Containers"):
+            return False
+        client.api.remove_network(network["Id"])
+    except NotFound:
+        return False
+    except APIError as exc:
+        if "active endpoints" in str(exc):
+            warnings.warn(f"network {network['Name']}: the Docker daemon keeps a stale endpoint count "
+                          "(no container attached); not a leak of the harness", stacklevel=2)
+            return True
+        raise
+    return False
+
+
+def _leftovers(client, run_id: str | None = None, *, settled: bool = True) -> list[str]:
+    """Labelled objects on the daemon; `settled` when no run is expected to be mid-start.
+
+    Only a settled listing tells a daemon-stale network from a leak, because
+    that takes a removal attempt, and a run starting has an empty network for
+    a moment.
+    """
+    containers = client.api.containers(all=True, filters=labels.run_filter(run_id))
+    found = [c["Names"][0] for c in containers]
+    running = {c["Labels"].get(labels.RUN) for c in containers}
+    found += [n["Name"] for n in client.api.networks(filters=labels.run_filter(run_id))
+              if not (settled and (n.get("Labels") or {}).get(labels.RUN) not in running
+                      and _daemon_stale(client, n))]
     found += [v["Name"] for v in client.api.volumes(filters=labels.run_filter(run_id)).get("Volumes") or []]
     return found
 
@@ -56,12 +92,22 @@ def _leftovers(client, run_id: str | None = None) -> list[str]:
 def leftovers(docker_client) -> Callable[..., list[str]]:
     """Labelled containers, networks and volumes still on the daemon: of one run, or all that the test added.
 
-    Objects that were there before the test (another session's detached fleet,
-    a network the daemon will not let go of) are not this test's leftovers.
+    Objects that were there before the test (another session's detached fleet)
+    are not this test's leftovers, nor is a network the daemon will not let
+    go of with no container on it (see _daemon_stale).
     """
     before = set(_leftovers(docker_client))
-    return lambda run_id=None: _leftovers(docker_client, run_id) if run_id else sorted(
-        set(_leftovers(docker_client)) - before)
+    return lambda run_id=None, settled=True: _leftovers(docker_client, run_id, settled=settled) if run_id \
+        else sorted(set(_leftovers(docker_client, settled=settled)) - before)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_after_the_session(docker_client) -> Iterator[None]:
+    """After the whole integration run no labelled container, network or volume of this session remains."""
+    before = set(_leftovers(docker_client))
+    yield
+    left = sorted(set(_leftovers(docker_client)) - before)
+    assert left == [], f"labelled objects left after the test session: {left}"
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_sigterm_during_fleet_up_tears_everything_down(edgefleet_images, leftove
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         # Mid-start: some containers exist, not all are healthy yet.
-        wait_for("the first containers of the run", lambda: leftovers(run), lambda found: len(found) >= 3,
+        wait_for("the first containers of the run", lambda: leftovers(run, settled=False), lambda found: len(found) >= 3,
                  timeout=30, interval=0.02)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
