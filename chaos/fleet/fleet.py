@@ -114,17 +114,7 @@ class Fleet:
         try:
             self.client.api.create_network(self.network, driver="bridge", labels=self._labels())
             self.progress.say(f"fleet {self.run_id}: starting {len(self.nodes)} nodes on network {self.network}")
-            # Nodes that reach out through links must find their proxies listening, so they
-            # start second; everything else starts at once with the proxy node.
-            sources = {link.source for link in self.spec.links}
-            first = sorted((n for n in self.nodes.values() if n.service not in sources),
-                           key=lambda n: n.service != PROXY_SERVICE)
-            self._start_all(first)
-            if self.links:
-                proxies = [n.name for n in self.service_nodes(PROXY_SERVICE)]
-                self.wait_healthy(deadline=deadline, nodes=proxies, quiet=True)
-                self.proxy_client().populate(link.as_populate() for link in self.links.links)
-                self._start_all([n for n in self.nodes.values() if n.service in sources])
+            self._start_all(deadline)
             self.wait_healthy(deadline=deadline)
         except BaseException:
             self.progress.done()
@@ -153,12 +143,37 @@ class Fleet:
             host_config=host_config, networking_config=networking,
         )
         node.id = created["Id"]
-        api.start(node.id)
 
-    def _start_all(self, nodes: list[Node]) -> None:
+    def _start_all(self, deadline: float) -> None:
+        """Create and start every node, the link proxy first and link sources last.
+
+        Nodes that reach out through links must find their proxies listening,
+        so they are queued once the proxy node answers and its proxies exist;
+        the other nodes keep starting meanwhile, because the daemon starts
+        containers one at a time and an idle moment there is time lost.
+        """
+        sources = {link.source for link in self.spec.links}
+        first = sorted((n for n in self.nodes.values() if n.service not in sources),
+                       key=lambda n: n.service != PROXY_SERVICE)
+        later = [n for n in self.nodes.values() if n.service in sources]
+        api = self.client.api
+
+        def create_and_start(node: Node) -> None:
+            self._create(node)
+            api.start(node.id)
+
         pool = ThreadPoolExecutor(max_workers=CREATE_WORKERS, thread_name_prefix="create")
         try:
-            for future in [pool.submit(self._create, node) for node in nodes]:
+            futures = [pool.submit(create_and_start, node) for node in first]
+            if self.links:
+                proxies = self.service_nodes(PROXY_SERVICE)
+                futures[0].result()  # the proxy node, queued first
+                for proxy in proxies:
+                    self.refresh_ports(proxy)
+                self.wait_healthy(deadline=deadline, nodes=[n.name for n in proxies], quiet=True)
+                self.proxy_client().populate(link.as_populate() for link in self.links.links)
+            futures += [pool.submit(create_and_start, node) for node in later]
+            for future in futures:
                 future.result()
         except APIError as exc:
             raise EnvironmentFailure(f"fleet {self.run_id}: Docker refused a node: {exc.explanation}") from None
@@ -168,7 +183,7 @@ class Fleet:
         # One listing gives every node's published ports, instead of an inspect per node.
         by_node = {c["Labels"].get(labels.NODE): c for c in
                    self.client.api.containers(all=True, filters=labels.run_filter(self.run_id))}
-        for node in nodes:
+        for node in self.nodes.values():
             node.ports = _listed_ports(by_node.get(node.name))
 
     def proxy_client(self, *, timeout: float = 5.0):

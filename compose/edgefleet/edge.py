@@ -102,7 +102,9 @@ class Edge:
         delay = 0.05
         while not self.fetch():  # at start, retry quickly until the first file arrives
             time.sleep(delay)
-            delay = min(1.0, delay * 2)
+            # A fleet starts its control plane beside its edges: a short cap keeps the
+            # wait for it near its start time, at four requests a second per edge at most.
+            delay = min(0.25, delay * 2)
         while True:
             self.wake.wait(INTERVAL)
             self.wake.clear()
