@@ -53,20 +53,20 @@ def answered(port: int, path: str) -> bool:
         return False
 
 
-def plain_up(client, spec, images) -> float:
-    """The same containers with bare SDK calls: network, create and start each, poll each port."""
+def bare_start(client, spec, images, *, prefix: str, command: list[str] | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """Bare SDK calls: a network, then each container created and started (with `command` instead of the
+    service's, if given). Returns the run id (a label, only so the bench can clean up) and (id, health path)s."""
     run = labels.new_run_id()
-    tag = {labels.RUN: run}  # only so the bench can clean up after itself
+    tag = {labels.RUN: run}
     api = client.api
-    started = time.perf_counter()
-    network = f"plain-{run}"
+    network = f"{prefix}-{run}"
     api.create_network(network, labels=tag)
     nodes = [(s, i) for s in spec.services.values() for i in range(1, s.replicas + 1)]
 
     def start(item) -> tuple[str, str]:
         service, index = item
         created = api.create_container(
-            images[service.name], service.command, name=f"plain-{run}-{service.name}-{index}",
+            images[service.name], command or service.command, name=f"{prefix}-{run}-{service.name}-{index}",
             hostname=f"{service.name}-{index}", ports=service.ports, labels=tag,
             environment={**service.environment, "NODE_NAME": f"{service.name}-{index}"},
             host_config=api.create_host_config(port_bindings={p: ("127.0.0.1",) for p in service.ports},
@@ -77,6 +77,16 @@ def plain_up(client, spec, images) -> float:
         api.start(created["Id"])
         return created["Id"], spec.health[service.name].path
 
+    with ThreadPoolExecutor(max_workers=CREATE_WORKERS) as pool:
+        return run, list(pool.map(start, nodes))
+
+
+def plain_up(client, spec, images) -> float:
+    """The same containers with bare SDK calls, then one answer from each."""
+    api = client.api
+    started = time.perf_counter()
+    run, ids = bare_start(client, spec, images, prefix="plain")
+
     def answer(started: tuple[str, str]) -> None:
         container_id, path = started
         bindings = api.inspect_container(container_id)["NetworkSettings"]["Ports"]
@@ -84,8 +94,6 @@ def plain_up(client, spec, images) -> float:
         while not answered(port, path):
             time.sleep(0.05)
 
-    with ThreadPoolExecutor(max_workers=CREATE_WORKERS) as pool:
-        ids = list(pool.map(start, nodes))
     with ThreadPoolExecutor(max_workers=len(ids)) as pool:
         list(pool.map(answer, ids))
     elapsed = time.perf_counter() - started
@@ -95,28 +103,8 @@ def plain_up(client, spec, images) -> float:
 
 def docker_floor(client, spec, images) -> float:
     """Docker's own cost: the same containers created and started, each only sleeping (no answer awaited)."""
-    run = labels.new_run_id()
-    tag = {labels.RUN: run}
-    api = client.api
     started = time.perf_counter()
-    network = f"floor-{run}"
-    api.create_network(network, labels=tag)
-    nodes = [(s, i) for s in spec.services.values() for i in range(1, s.replicas + 1)]
-
-    def start(item) -> None:
-        service, index = item
-        created = api.create_container(
-            images[service.name], ["sleep", "600"], name=f"floor-{run}-{service.name}-{index}", labels=tag,
-            ports=service.ports,
-            host_config=api.create_host_config(port_bindings={p: ("127.0.0.1",) for p in service.ports},
-                                               mem_limit=service.mem_limit),
-            networking_config=api.create_networking_config(
-                {network: api.create_endpoint_config(aliases=[service.name])}),
-        )
-        api.start(created["Id"])
-
-    with ThreadPoolExecutor(max_workers=CREATE_WORKERS) as pool:
-        list(pool.map(start, nodes))
+    run, _ = bare_start(client, spec, images, prefix="floor", command=["sleep", "600"])
     elapsed = time.perf_counter() - started
     remove_run(client, run)
     return elapsed

@@ -105,6 +105,8 @@ def synthesize(folder: Path, *, nodes: int, seconds: float, rate: float) -> Path
     events = iter(marks)
     pending = next(events, None)
     restarts = dict.fromkeys(edges, 0)
+    # Not hash(node): string hashes change with every interpreter, and the synthetic run must not.
+    offset = {node: i % 5 for i, node in enumerate(edges)}
     with Timeline(timeline_path, clock=lambda: 0.0) as timeline:
         timeline.event("run_started", t=0.0, seed=1118, run_id="bench",
                        nodes={"controlplane": ["controlplane-1"], "generator": ["generator-1"],
@@ -124,7 +126,7 @@ def synthesize(folder: Path, *, nodes: int, seconds: float, rate: float) -> Path
                 recovering = rollback + 3 + rng.random() * 10
                 looping = node in crashing and push + 0.5 < t < (seconds + 1 if node in stuck else recovering)
                 dead = node in killed and kill < t < heal
-                phase = (t * 7 + hash(node) % 5) % 5
+                phase = (t * 7 + offset[node]) % 5
                 container = "exited" if dead else ("restarting" if looping and phase < 2 else "running")
                 healthy = container == "running" and not looping
                 if looping and phase < 0.2:
@@ -192,13 +194,14 @@ def main() -> None:
     try:
         for rate in (float(r) for r in args.rates.split(",")):
             journal = synthesize(folder, nodes=args.nodes, seconds=args.seconds, rate=rate)
-            records = load_journal(journal).data["timeline"]["records"]
+            loaded = load_journal(journal)
+            records = loaded.data["timeline"]["records"]
             out = folder / f"report-{rate:g}hz.html"
             render_here(journal, out)  # warm the imports and matplotlib's font cache
             wall, used = render_here(journal, out)
             fresh = render_fresh(journal, out)
             size = out.stat().st_size
-            timeline_mb = journal.with_name(journal.name.replace(".journal.json", ".timeline.jsonl")).stat().st_size / 1e6
+            timeline_mb = loaded.timeline_path.stat().st_size / 1e6
             load = chromium_load(out, folder / f"report-{rate:g}hz.png")
             base = chromium_load(blank, folder / "blank.png")
             browser = "-" if load is None else f"{load:8.2f}s"

@@ -178,7 +178,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
         print(f"removed run {run.run_id}: {run.containers} containers ({'detached' if run.detached else 'owner gone'})")
     for warning in stale:
         print(f"warning: {warning}", file=sys.stderr)
-    kept = [r for r in runs(client) if r.containers or not any(r.run_id in w for w in stale)]
+    # A removed run still listed holds only a network the daemon would not let go of (warned above).
+    gone = {r.run_id for r in removed}
+    kept = [r for r in runs(client) if r.containers or r.run_id not in gone]
     for run in kept:
         why = "its process is alive" if run.alive else "detached fleet (chaos clean --all or chaos fleet down removes it)"
         print(f"kept run {run.run_id}: {why}")

@@ -21,7 +21,8 @@ class Fault(Protocol):
 
     def apply(self, fleet: Fleet) -> None: ...
 
-    def heal(self, fleet: Fleet) -> None: ...
+    def heal(self, fleet: Fleet, *, deadline: float = ...) -> None:
+        """Undo the fault and verify it; `deadline` bounds any wait for nodes to be healthy again."""
 
 
 def make_fault(kind: str, *, nodes: list[str], link: str | None = None, params: dict[str, Any] | None = None) -> Fault:
@@ -31,7 +32,7 @@ def make_fault(kind: str, *, nodes: list[str], link: str | None = None, params: 
         return NodeFault(kind, nodes)
     if kind in LINK_FAULTS:
         fault = LinkFault(kind, nodes, link=link, params=params)
-        fault._toxic()  # check the parameters now, before anything is touched
+        fault.toxic()  # check the parameters now, before anything is touched
         return fault
     if kind == SERVICE_CUT:
         if not link:

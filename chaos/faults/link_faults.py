@@ -26,6 +26,16 @@ LINK_FAULTS: dict[str, tuple[str, dict[str, int]]] = {
 STREAMS = ("downstream", "upstream", "both")
 
 
+def link_proxies(fleet: Fleet, nodes: list[str], *, target: str | None, fault: str) -> list[str]:
+    """The proxies of these nodes' links (towards `target`); UsageError naming `fault` when there are none."""
+    found = fleet.links.proxies(nodes, target=target)
+    if not found:
+        raise UsageError(f"fault {fault}: no link proxies for nodes {', '.join(nodes)}"
+                         + (f" towards {target}" if target else "")
+                         + f" (links: {', '.join(fleet.links.targets()) or 'none declared'})")
+    return found
+
+
 @dataclass
 class LinkFault:
     """One toxic, added to the link proxies of some nodes."""
@@ -37,7 +47,8 @@ class LinkFault:
     healed: bool = field(default=False, init=False)
     _placed: list[tuple[str, str]] = field(default_factory=list, init=False)  # (proxy, toxic name)
 
-    def _toxic(self) -> tuple[str, dict[str, int], list[str], float]:
+    def toxic(self) -> tuple[str, dict[str, int], list[str], float]:
+        """Toxic type, attributes, streams and toxicity; UsageError for a parameter it cannot honour."""
         if self.kind not in LINK_FAULTS:
             raise UsageError(f"expected a link fault among {', '.join(LINK_FAULTS)}, found {self.kind!r}")
         toxic_type, defaults = LINK_FAULTS[self.kind]
@@ -58,15 +69,10 @@ class LinkFault:
         return toxic_type, attributes, streams, toxicity
 
     def proxies(self, fleet: Fleet) -> list[str]:
-        found = fleet.links.proxies(self.nodes, target=self.link)
-        if not found:
-            raise UsageError(f"fault {self.kind}: no link proxies for nodes {', '.join(self.nodes)}"
-                             + (f" towards {self.link}" if self.link else "")
-                             + f" (links: {', '.join(fleet.links.targets()) or 'none declared'})")
-        return found
+        return link_proxies(fleet, self.nodes, target=self.link, fault=self.kind)
 
     def apply(self, fleet: Fleet) -> None:
-        toxic_type, attributes, streams, toxicity = self._toxic()
+        toxic_type, attributes, streams, toxicity = self.toxic()
         client = fleet.proxy_client()
         for proxy in self.proxies(fleet):
             for stream in streams:
@@ -75,14 +81,19 @@ class LinkFault:
                                  attributes=attributes)
                 self._placed.append((proxy, name))
 
-    def heal(self, fleet: Fleet) -> None:
+    def heal(self, fleet: Fleet, *, deadline: float = 0.0) -> None:
+        """Remove the toxics and read them back; nothing to wait for (`deadline`, for the Fault protocol)."""
         if self.healed:
             return
         client = fleet.proxy_client()
+        placed: dict[str, set[str]] = {}
         for proxy, name in self._placed:
-            if any(t.name == name for t in client.toxics(proxy)):
+            placed.setdefault(proxy, set()).add(name)
+        for proxy, names in placed.items():
+            for name in names & {t.name for t in client.toxics(proxy)}:
                 client.delete_toxic(proxy, name)
-        left = [f"{proxy}/{name}" for proxy, name in self._placed if any(t.name == name for t in client.toxics(proxy))]
+        left = [f"{proxy}/{name}" for proxy, names in placed.items()
+                for name in sorted(names & {t.name for t in client.toxics(proxy)})]
         if left:
             raise EnvironmentFailure(f"healing {self.kind}: toxics still present after removal: {', '.join(left)}")
         self.healed = True

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from docker.errors import APIError
 
 from chaos.errors import EnvironmentFailure, UsageError
-from chaos.faults.link_faults import LinkFault
+from chaos.faults.link_faults import LinkFault, link_proxies
 from chaos.fleet.fleet import Fleet
 
 CUT_MODES = ("blackhole", "refuse", "pause", "partition")
@@ -53,7 +53,7 @@ class ServiceCut:
                 self._blackhole.apply(fleet)
             elif self.mode == "refuse":
                 client = fleet.proxy_client()
-                for proxy in LinkFault("blackhole", self.nodes, link=self.service).proxies(fleet):
+                for proxy in link_proxies(fleet, self.nodes, target=self.service, fault=self.kind):
                     client.disable_proxy(proxy)
             elif self.mode == "pause":
                 for node in self._containers(fleet):
@@ -73,7 +73,7 @@ class ServiceCut:
                 self._blackhole.heal(fleet)
             elif self.mode == "refuse":
                 client = fleet.proxy_client()
-                proxies = LinkFault("blackhole", self.nodes, link=self.service).proxies(fleet)
+                proxies = link_proxies(fleet, self.nodes, target=self.service, fault=self.kind)
                 for proxy in proxies:
                     client.enable_proxy(proxy)
                 still = [p for p in proxies if not client.get_proxy(p).enabled]

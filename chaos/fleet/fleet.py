@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -338,20 +338,18 @@ class Fleet:
         return fleet
 
 
-def _remove_network(client: docker.DockerClient, network: dict[str, Any], *, seconds: float = 10.0,
-                    endpoints: Sequence[str] = ()) -> str | None:
+def _remove_network(client: docker.DockerClient, network: dict[str, Any], *, seconds: float = 10.0) -> str | None:
     """Remove a network; returns a warning when the daemon keeps an empty one.
 
     Under load the daemon may take a while to release the endpoints of
     removed containers, so removal is retried. Docker 20.10 can also keep a
     stale endpoint count on a network with no container left (an engine bug
     only a daemon restart clears); that is reported, not raised, because the
-    run's containers are gone and its verdict stands. Before reporting it,
-    the endpoints of the run's removed containers (``endpoints``, by
-    container name: the daemon finds a stale endpoint by name only) are
-    force-disconnected, which clears a stale endpoint the daemon still stores.
+    run's containers are gone and its verdict stands. (Force-disconnecting
+    the removed containers' names does not clear it: the daemon finds no
+    such endpoint.)
     """
-    started, delay, swept = time.monotonic(), 0.05, False
+    started, delay = time.monotonic(), 0.05
     while True:
         try:
             client.api.remove_network(network["Id"])
@@ -366,10 +364,6 @@ def _remove_network(client: docker.DockerClient, network: dict[str, Any], *, sec
             # Endpoints of removed containers go within a second or two; with no container
             # attached, longer waiting only delays the report of a stale count.
             patience = seconds if attached else min(seconds, 2.0)
-            if not attached and not swept and endpoints:
-                swept = True
-                _disconnect_stale(client, network["Id"], endpoints)
-                continue
             if time.monotonic() - started + delay <= patience:
                 time.sleep(delay)
                 delay = min(1.0, delay * 2)
@@ -379,14 +373,6 @@ def _remove_network(client: docker.DockerClient, network: dict[str, Any], *, sec
                                          f"{exc.explanation}") from None
             return (f"network {network['Name']} has no container left but the Docker daemon still counts "
                     "endpoints on it (a Docker engine bug); restarting the daemon clears it")
-
-
-def _disconnect_stale(client: docker.DockerClient, network_id: str, names: Sequence[str]) -> None:
-    for name in names:
-        try:
-            client.api.disconnect_container_from_network(name, network_id, force=True)
-        except (NotFound, APIError):
-            pass  # no such endpoint: the usual case
 
 
 def remove_run(client: docker.DockerClient, run_id: str, *, on_each: Callable[[str], None] | None = None,
@@ -412,7 +398,7 @@ def remove_run(client: docker.DockerClient, run_id: str, *, on_each: Callable[[s
     with ThreadPoolExecutor(max_workers=CREATE_WORKERS, thread_name_prefix="remove") as pool:
         list(pool.map(remove, containers))
     for network in client.api.networks(filters=labels.run_filter(run_id)):
-        warning = _remove_network(client, network, endpoints=[c["Names"][0].lstrip("/") for c in containers])
+        warning = _remove_network(client, network)
         if warning and warn:
             warn(warning)
     for volume in client.api.volumes(filters=labels.run_filter(run_id)).get("Volumes") or []:

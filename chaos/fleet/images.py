@@ -33,7 +33,7 @@ REGISTRY_WAIT_SECONDS = 5.0
 RECIPE = "1"
 
 
-def _local(client: docker.DockerClient, ref: str) -> str | None:
+def local_image_id(client: docker.DockerClient, ref: str) -> str | None:
     """The image id of `ref` if it is here."""
     try:
         return client.images.get(ref).id
@@ -56,7 +56,7 @@ def _pull_within(client: docker.DockerClient, ref: str, seconds: float) -> bool:
     worker = threading.Thread(target=pull, daemon=True, name=f"pull {ref}")
     worker.start()
     worker.join(seconds)
-    return bool(outcome and outcome[0] and _local(client, ref))
+    return bool(outcome and outcome[0] and local_image_id(client, ref))
 
 
 def _bootstrap_tag() -> str:
@@ -67,7 +67,7 @@ def _bootstrap_tag() -> str:
 def bootstrap_base(client: docker.DockerClient, *, progress: Progress = SILENT) -> str:
     """Build a python3 base from Debian packages: mmdebstrap into `docker import`."""
     tag = _bootstrap_tag()
-    if _local(client, tag):
+    if local_image_id(client, tag):
         return tag
     if shutil.which("mmdebstrap") is None:
         raise ImageBuildError("no base image: no registry answered and mmdebstrap is not installed "
@@ -106,12 +106,12 @@ def resolve_base(client: docker.DockerClient, *, base: str | None = None, progre
     """The base image to build on, bootstrapping one when no registry answers."""
     requested = base or os.environ.get("CHAOS_BASE_IMAGE")
     if requested:
-        if _local(client, requested) or _pull_within(client, requested, REGISTRY_WAIT_SECONDS):
+        if local_image_id(client, requested) or _pull_within(client, requested, REGISTRY_WAIT_SECONDS):
             return requested
         raise ImageBuildError(f"base image {requested!r} is not here and no registry handed it over within "
                               f"{REGISTRY_WAIT_SECONDS:.0f}s; load it with `docker load`, or unset it to bootstrap one")
     for ref in (DEFAULT_BASE, _bootstrap_tag()):
-        if _local(client, ref):
+        if local_image_id(client, ref):
             return ref
     progress.status(f"asking a registry for {DEFAULT_BASE} (at most {REGISTRY_WAIT_SECONDS:.0f}s)")
     if _pull_within(client, DEFAULT_BASE, REGISTRY_WAIT_SECONDS):
@@ -132,20 +132,20 @@ def inputs_hash(build: Build, base_id: str) -> str:
     return digest.hexdigest()[:12]
 
 
-def _build_one(client: docker.DockerClient, build: Build, tag: str, base: str, progress: Progress) -> None:
+def build_image(client: docker.DockerClient, tag: str, *, source: str, progress: Progress, **build: object) -> None:
+    """Build `tag` (client.api.build arguments in `build`), showing its steps; `source` names it in errors."""
     name = tag.split(":")[0]
     started = time.monotonic()
     try:
-        for chunk in client.api.build(path=str(build.context), dockerfile=build.dockerfile, tag=tag,
-                                      buildargs={"BASE": base, **build.args}, labels={labels.IMAGE: name},
-                                      rm=True, forcerm=True, pull=False, decode=True):
+        for chunk in client.api.build(tag=tag, labels={labels.IMAGE: name}, rm=True, forcerm=True, pull=False,
+                                      decode=True, **build):
             if "error" in chunk:
-                raise ImageBuildError(f"building {tag} from {build.context}: {chunk['error'].strip()}")
+                raise ImageBuildError(f"building {tag}{source}: {chunk['error'].strip()}")
             line = (chunk.get("stream") or "").strip()
             if line.startswith("Step "):
                 progress.status(f"  {name}: {line[:120]}")
     except APIError as exc:
-        raise ImageBuildError(f"building {tag} from {build.context}: {exc.explanation}") from None
+        raise ImageBuildError(f"building {tag}{source}: {exc.explanation}") from None
     progress.say(f"built {tag} in {time.monotonic() - started:.1f}s")
 
 
@@ -154,28 +154,31 @@ def ensure_images(client: docker.DockerClient, fleet: FleetSpec, *, base: str | 
     """The image of every service, building what is missing; returns service -> image ref."""
     refs: dict[str, str] = {}
     builds = {name: s.build for name, s in fleet.services.items() if s.build is not None}
+    proxies = [name for name, s in fleet.services.items() if s.embedded_proxy]
     for name, service in fleet.services.items():
-        if service.embedded_proxy:
-            from chaos.fleet.proxy_image import ensure_proxy_image
-
-            refs[name] = ensure_proxy_image(client, base=base, progress=progress)
-        elif service.image and service.build is None:
-            if not (_local(client, service.image) or _pull_within(client, service.image, REGISTRY_WAIT_SECONDS)):
+        if service.image and service.build is None:
+            if not (local_image_id(client, service.image) or _pull_within(client, service.image, REGISTRY_WAIT_SECONDS)):
                 raise ImageBuildError(f"services.{name}.image: {service.image!r} is not here and no registry "
                                       f"handed it over; load it with `docker load` or give the service a build")
             refs[name] = service.image
-    if not builds:
+    if not builds and not proxies:
         return refs
     base_ref = resolve_base(client, base=base, progress=progress)
-    base_id = _local(client, base_ref) or base_ref
+    base_id = local_image_id(client, base_ref) or base_ref
+    if proxies:
+        from chaos.fleet.proxy_image import ensure_proxy_image
+
+        proxy_ref = ensure_proxy_image(client, base_ref=base_ref, base_id=base_id, progress=progress)
+        refs.update(dict.fromkeys(proxies, proxy_ref))
     built: dict[tuple, str] = {}
     for name, build in builds.items():
         key = (build.context, build.dockerfile, tuple(sorted(build.args.items())))
         if key not in built:
             repo = f"chaos-fleet/{fleet.name}-{build.context.name}".lower()
             tag = f"{repo}:{inputs_hash(build, base_id)}"
-            if _local(client, tag) is None:
-                _build_one(client, build, tag, base_ref, progress)
+            if local_image_id(client, tag) is None:
+                build_image(client, tag, source=f" from {build.context}", progress=progress, path=str(build.context),
+                            dockerfile=build.dockerfile, buildargs={"BASE": base_ref, **build.args})
             built[key] = tag
         refs[name] = built[key]
     progress.done()

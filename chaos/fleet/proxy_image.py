@@ -10,21 +10,17 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-import time
 from pathlib import Path
 
 import docker
-from docker.errors import APIError, ImageNotFound
 
-from chaos.errors import ImageBuildError
-from chaos.fleet import labels
-from chaos.fleet.images import RECIPE, resolve_base
+from chaos.fleet.compose import PROXY_API_PORT
+from chaos.fleet.images import RECIPE, build_image, local_image_id
 from chaos.progress import SILENT, Progress
 
 PACKAGE = Path(__file__).resolve().parents[1] / "toxiproxy"
 REPO = "chaos-fleet/toxiproxy"
-API_PORT = 8474
-COMMAND = ["python3", "-m", "chaos.toxiproxy", "--listen", f"0.0.0.0:{API_PORT}"]
+COMMAND = ["python3", "-m", "chaos.toxiproxy", "--listen", f"0.0.0.0:{PROXY_API_PORT}"]
 DOCKERFILE = f"""ARG BASE
 FROM ${{BASE}}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
@@ -56,27 +52,15 @@ def _context(files: dict[str, bytes]) -> io.BytesIO:
     return buffer
 
 
-def ensure_proxy_image(client: docker.DockerClient, *, base: str | None = None, progress: Progress = SILENT) -> str:
-    """The embedded proxy's image, built when its inputs changed."""
-    base_ref = resolve_base(client, base=base, progress=progress)
-    base_id = client.images.get(base_ref).id
+def ensure_proxy_image(client: docker.DockerClient, *, base_ref: str, base_id: str,
+                       progress: Progress = SILENT) -> str:
+    """The embedded proxy's image on the resolved base, built when its inputs changed."""
     files = _files()
     digest = hashlib.sha256(f"{RECIPE}\0{base_id}".encode())
     for name, data in files.items():
         digest.update(name.encode() + b"\0" + data + b"\0")
     tag = f"{REPO}:{digest.hexdigest()[:12]}"
-    try:
-        client.images.get(tag)
-        return tag
-    except ImageNotFound:
-        pass
-    started = time.monotonic()
-    try:
-        for chunk in client.api.build(fileobj=_context(files), custom_context=True, tag=tag, rm=True, forcerm=True,
-                                      buildargs={"BASE": base_ref}, labels={labels.IMAGE: REPO}, decode=True):
-            if "error" in chunk:
-                raise ImageBuildError(f"building {tag}: {chunk['error'].strip()}")
-    except APIError as exc:
-        raise ImageBuildError(f"building {tag}: {exc.explanation}") from None
-    progress.say(f"built {tag} in {time.monotonic() - started:.1f}s")
+    if local_image_id(client, tag) is None:
+        build_image(client, tag, source="", progress=progress, fileobj=_context(files), custom_context=True,
+                    buildargs={"BASE": base_ref})
     return tag

@@ -48,6 +48,7 @@ BROKEN_SHAPES = ("empty-file", "whitespace", "not-json", "bare-list", "no-featur
 NAME_LENGTHS = {"long": 256, "huge": 4096}
 # Unknown fields go on the first rows only: enough to exercise a reader, without multiplying a large file.
 EXTRA_FIELD_ROWS = 100
+DEFAULT_MAX_BYTES = 262144
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class FeatureFileSpec:
     shape: str = "object"
     cut: float = 0.5
     padding: int = 0
-    max_bytes: int = 262144
+    max_bytes: int = DEFAULT_MAX_BYTES
 
     def __post_init__(self) -> None:
         for name, value, allowed in (("duplicate_style", self.duplicate_style, DUPLICATE_STYLES),

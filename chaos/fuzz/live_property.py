@@ -116,8 +116,7 @@ class PropertyRun:
     def _log(self, outcome: FileOutcome, *, cached: bool) -> None:
         example = Example(len(self.examples) + 1, outcome.description, outcome.held,
                           0.0 if cached else outcome.seconds, cached=cached,
-                          violated=[v.invariant for v in outcome.verdicts if not v.held], rows=outcome.spec.rows,
-                          malformed=outcome.spec.malformed)
+                          violated=[v.invariant for v in outcome.verdicts if not v.held], rows=outcome.spec.rows)
         self.examples.append(example)
         if cached:
             return

@@ -23,6 +23,7 @@ names the move's step; they are checked after every move.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,7 +104,12 @@ def _control_plane(spec: FleetSpec) -> str | None:
 
 def has_links(spec: FleetSpec) -> bool:
     """Whether the fleet routes any service-to-service link through a fault proxy."""
-    return bool(getattr(spec, "links", None))
+    return bool(spec.links)
+
+
+def longest_within(invariants: Sequence[Invariant]) -> float:
+    """The longest deadline among the `eventually` invariants (0 without any): how long past `settle` to watch."""
+    return max([i.within or 0.0 for i in invariants if i.operator == "eventually"], default=0.0)
 
 
 def make_plan(scenario: Scenario, spec: FleetSpec) -> FuzzPlan:
@@ -184,9 +190,9 @@ def _moves(scenario: Scenario, spec: FleetSpec) -> tuple[list[Move], list[str]]:
 
 def checked_steps(plan: FuzzPlan) -> tuple[Step, ...]:
     """The steps the runner's own checks (`prepare`) should see: all but the moves left out or rewritten."""
-    rewritten = {m.step.id for m in plan.moves if m.kind == "cut" and m.params != dict(m.step.fault.params)}
-    kept = {m.step.id for m in plan.moves} - rewritten
     if plan.strategy == "feature_files":
         return plan.scenario.steps
+    rewritten = {m.step.id for m in plan.moves if m.kind == "cut" and m.params != dict(m.step.fault.params)}
+    kept = {m.step.id for m in plan.moves} - rewritten
     return tuple(s for s in plan.scenario.steps if s.id in kept)
 

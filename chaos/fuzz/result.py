@@ -27,7 +27,6 @@ class Example:
     cached: bool = False
     violated: list[str] = field(default_factory=list)
     rows: int | None = None  # feature_files: the drawn file's row count
-    malformed: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"index": self.index, "example": self.description, "held": self.held,
@@ -88,7 +87,7 @@ class FuzzResult(RunResult):
     def replay_command(self) -> str:
         if self.finding is not None and self.finding.replay_file is not None:
             return f"chaos run {self.finding.replay_file}"
-        return f"chaos fuzz {self.scenario.path} --seed {self.seed} --examples {self.examples_wanted}"
+        return self.fuzz_command()
 
     def fuzz_command(self) -> str:
         """The command that runs the same search again (the database replays the finding first)."""

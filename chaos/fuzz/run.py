@@ -12,7 +12,6 @@ run's label and comes down at the end, whatever happened.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from pathlib import Path
 
@@ -26,9 +25,9 @@ from chaos.fleet.images import ensure_images
 from chaos.fleet.interrupt import shielded
 from chaos.fuzz.live_property import FileOutcome, PropertyRun
 from chaos.fuzz.machine import MachineRun, Sequence
-from chaos.fuzz.plan import FuzzPlan, checked_steps, make_plan
+from chaos.fuzz.plan import FuzzPlan, checked_steps, longest_within, make_plan
 from chaos.fuzz.profiles import FuzzConfig, fuzz_config
-from chaos.fuzz.replay import Replay, ReplayStep, replay_text
+from chaos.fuzz.replay import Replay, ReplayStep, replay_text, write_replay
 from chaos.fuzz.result import Finding, FuzzResult
 from chaos.fuzz.session import LiveSession
 from chaos.invariants.verdict import Verdict
@@ -36,9 +35,10 @@ from chaos.progress import SILENT, Progress
 from chaos.runner.journal import write_journal
 from chaos.runner.run import prepare, release_fleet
 from chaos.scenario import Scenario
+from chaos.scenario.schema import SCHEMA_FILE
 
 FLEET_DEADLINE = 90.0
-SCHEMA = Path(__file__).resolve().parents[1] / "scenario" / "scenario.schema.json"
+SCHEMA = str(SCHEMA_FILE.resolve())
 
 
 def prepare_fuzz(scenario: Scenario) -> tuple[FleetSpec, FuzzPlan]:
@@ -91,7 +91,8 @@ def run_fuzz(scenario: Scenario, *, examples: int | None = None, seed: int | Non
                 result.resets = dict(session.resets.by_kind)
             release_fleet(fleet, result, keep=keep_fleet and session is not None, progress=progress)
             result.duration = time.monotonic() - started
-            result.journal = _journal(result, out_dir=out_dir, client=client, images=images)
+            # The journal takes the fuzz run's own fields from `FuzzResult.journal_extras`.
+            result.journal = write_journal(result, out_dir=out_dir, client=client, images=images)
             progress.done()
     if interrupted is not None:
         raise interrupted
@@ -150,14 +151,12 @@ def _file_finding(found: FileOutcome, plan: FuzzPlan, *, out_dir: Path, stem: st
                   flaky: str | None, stopped: bool, seed: int) -> Finding:
     file = out_dir / f"{stem}.minimal.json"
     file.write_bytes(found.body)
-    longest = max([i.within or 0.0 for i in plan.invariants if i.operator == "eventually"], default=0.0)
     steps = [ReplayStep(step, step.id, file=file.name if step is plan.push_step else None)
              for step in plan.scenario.steps]
-    steps[-1].wait = plan.fuzz.settle + longest
+    steps[-1].wait = plan.fuzz.settle + longest_within(plan.invariants)
     title, description = _title(plan, seed)
     replay = Replay(plan.scenario, steps, _violated(plan, found.verdicts), title, description, seed)
-    replay_file = out_dir / f"{stem}.replay.yaml"
-    replay_file.write_text(replay_text(replay, at=replay_file, schema=str(SCHEMA)), encoding="utf-8")
+    replay_file = write_replay(replay, out_dir / f"{stem}.replay.yaml", schema=SCHEMA)
     lines = [f"{plan.push_step.id}: {plan.push_step.action} a file of {found.description} "
              f"({len(found.body)} bytes, {file.name})"] if plan.push_step else []
     return Finding(found.description, found.verdicts, lines, replay_file, [file], smaller, flaky, stopped)
@@ -188,16 +187,9 @@ def _sequence_finding(sequence: Sequence, plan: FuzzPlan, *, out_dir: Path, stem
     title, description = _title(plan, seed)
     replay = Replay(plan.scenario, steps, _violated(plan, sequence.verdicts), title, description, seed)
     replay_file = out_dir / f"{stem}.replay.yaml"
-    text = replay_text(replay, at=replay_file, schema=str(SCHEMA))
+    text = replay_text(replay, at=replay_file, schema=SCHEMA)
     replay_file.write_text(text, encoding="utf-8")
     lines = [m.describe() for m in sequence.moves]
     lines += ["as a scenario file (" + str(replay_file) + "):"] + ["  " + line for line in text.splitlines()]
     return Finding(sequence.description, sequence.verdicts, lines, replay_file, files, None, flaky, stopped)
 
-
-def _journal(result: FuzzResult, *, out_dir: Path, client: docker.DockerClient, images: dict[str, str]) -> Path:
-    path = write_journal(result, out_dir=out_dir, client=client, images=images)
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data.update(result.journal_extras())
-    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    return path

@@ -31,9 +31,7 @@ first:
 
 from __future__ import annotations
 
-import inspect
 import time
-from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,8 +45,8 @@ from chaos.faults.factory import Fault, make_fault
 from chaos.faults.node_faults import NODE_FAULTS
 from chaos.fleet.compose import PROXY_SERVICE, FleetSpec
 from chaos.fleet.fleet import Fleet
-from chaos.fuzz.plan import CUT_KIND
-from chaos.fuzz.window import Feed, Window, at_rest
+from chaos.fuzz.plan import CUT_KIND, FILE_BODIES, longest_within
+from chaos.fuzz.window import Feed, Window, at_rest, majority_versions
 from chaos.invariants import LiveChecker
 from chaos.invariants.verdict import Verdict
 from chaos.observe.recorder import Recorder, TrafficPlan
@@ -165,9 +163,9 @@ class LiveSession:
         """Why the fleet is not in its steady state now (empty when it is), from the latest samples."""
         return self._unsteady(since)[0]
 
-    def _unsteady(self, since: float, *, with_state: bool = False) -> Any:
-        """(why the fleet is not steady, the nodes at fault), from the latest samples and the traffic since `since`;
-        with `with_state`, (why, whether every node is up and on one version)."""
+    def _unsteady(self, since: float) -> tuple[list[str], list[str], bool]:
+        """(why the fleet is not steady, the nodes at fault, whether every node is up and on one version), from the
+        latest samples and the traffic since `since`."""
         latest = self.feed.latest()
         why: list[str] = []
         blamed: list[str] = []
@@ -188,7 +186,7 @@ class LiveSession:
         up = not why
         if not why:
             why, blamed = at_rest(self.rest_invariants, self.feed.snapshot(since=since))
-        return (why, up) if with_state else (why, blamed)
+        return why, blamed, up
 
     def _settled(self, since: float, deadline: float, *, revive_after: float | None = None) -> list[str]:
         """Wait until the fleet is steady on samples taken after `since`; returns what was last wrong.
@@ -210,7 +208,7 @@ class LiveSession:
                 revived = True
                 self._restart(self._down())
             if self.feed.fresh_since(since):
-                why, up = self._unsteady(since, with_state=True)
+                why, _, up = self._unsteady(since)
                 if not why:
                     return []
                 if up and stuck_since is None:
@@ -223,11 +221,7 @@ class LiveSession:
         return why
 
     def _note_baseline(self) -> None:
-        counts: dict[str, Counter[int]] = {}
-        for sample in self.feed.latest().values():
-            if sample.get("version") is not None:
-                counts.setdefault(sample["service"], Counter())[sample["version"]] += 1
-        self.baseline = {service: c.most_common(1)[0][0] for service, c in counts.items()}
+        self.baseline = majority_versions(self.feed.latest().values())
         if self.pushed and self.last_push is not None and not self.dirty and \
                 (self.good is None or len(self.last_push[1]) <= len(self.good[1])):
             # The fleet took this file and is steady on it: a file to reset with when a rollback cannot. The
@@ -352,7 +346,7 @@ class LiveSession:
             return None
         self.feed.event("action", step=step, action=name, status=status,
                         response=payload if not isinstance(payload, str) else payload[:300])
-        if self.spec.actions[name].body in ("features", "file"):
+        if self.spec.actions[name].body in FILE_BODIES:
             self.pushed = True
             self.last_push = (name, body or b"")
             self.last_push_at = self.feed.now()
@@ -431,10 +425,7 @@ class LiveSession:
             self.faults.remove(open_fault)
         fault = open_fault.fault
         try:
-            if "deadline" in inspect.signature(fault.heal).parameters:
-                fault.heal(self.fleet, deadline=deadline)  # type: ignore[call-arg]
-            else:
-                fault.heal(self.fleet)
+            fault.heal(self.fleet, deadline=deadline)
         except NodeNeverHealthy:
             # Undone, but not healthy yet (a crash-looping node): the watch or the reset that follows sees to it.
             self.dirty = True
@@ -459,7 +450,7 @@ class LiveSession:
         """
         started = time.monotonic()
         waiting = [i.name for i in window.invariants if i.operator == "eventually"]
-        longest = settle + max([i.within or 0.0 for i in window.invariants if i.operator == "eventually"], default=0.0)
+        longest = settle + longest_within(window.invariants)
         violated_at: float | None = None
         while True:
             time.sleep(TICK)

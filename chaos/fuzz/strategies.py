@@ -36,6 +36,7 @@ from hypothesis.strategies import SearchStrategy
 from chaos.fuzz.feature_spec import (
     BROKEN_ENCODINGS,
     BROKEN_SHAPES,
+    DEFAULT_MAX_BYTES,
     DUPLICATE_STYLES,
     NAME_LENGTHS,
     NAME_STYLES,
@@ -46,7 +47,6 @@ from chaos.fuzz.feature_spec import (
 )
 from chaos.scenario.model import FUZZ_DIMENSIONS as DIMENSIONS
 
-DEFAULT_MAX_BYTES = 262144
 MAX_EXTRA_FIELDS = 3
 
 

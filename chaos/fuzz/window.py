@@ -23,7 +23,7 @@ import json
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,15 @@ from chaos.scenario import Invariant
 # Traffic kept for the steady-state check, and the part of it that counts as "now".
 RECENT_TRAFFIC = 5.0
 AT_REST = 1.0
+
+
+def majority_versions(samples: Iterable[Record]) -> dict[str, int]:
+    """Service -> the config version most of its sampled nodes are on (services that report none left out)."""
+    counts: dict[str, Counter[int]] = {}
+    for sample in samples:
+        if sample.get("version") is not None:
+            counts.setdefault(sample["service"], Counter())[sample["version"]] += 1
+    return {service: c.most_common(1)[0][0] for service, c in counts.items()}
 
 
 class Feed:
@@ -127,14 +136,10 @@ class Feed:
             samples = list(self._latest.values())
             t = self._last_t
             traffic = [r for r in self._traffic if r["t"] > max(since, t - AT_REST)]
-        counts: dict[str, Counter[int]] = {}
-        for sample in samples:
-            if sample.get("version") is not None:
-                counts.setdefault(sample["service"], Counter())[sample["version"]] += 1
         timeline = Timeline()
         timeline.append({"kind": "event", "event": "run_started", "t": t, "nodes": self.nodes, "targets": self.targets})
         timeline.append({"kind": "event", "event": "steady_state", "t": t, "phase": "before",
-                         "baseline": {service: c.most_common(1)[0][0] for service, c in counts.items()}})
+                         "baseline": majority_versions(samples)})
         for record in samples + traffic:
             timeline.append({**record, "t": t})
         return timeline

@@ -183,10 +183,9 @@ def render_report(suite: Suite) -> str:
     rows = []
     for i, journal in enumerate(suite.journals):
         data = journal.data
-        first = journal.violations[0]["invariant"] if journal.violations else ""
         rows.append([_badge(status(journal)), f'<a href="#{_anchor(i)}">{escape(journal.scenario_path)}</a>',
-                     escape(data["scenario"]["expect"]), escape(data["outcome"]), escape(first), str(data["seed"]),
-                     f"{data.get('duration_s', 0):.0f}s"])
+                     escape(data["scenario"]["expect"]), escape(data["outcome"]), escape(journal.first_violation),
+                     str(data["seed"]), f"{data.get('duration_s', 0):.0f}s"])
     for unrun in suite.unrun:
         rows.append([_badge(ERROR), escape(unrun.path), "", "could not run", escape(unrun.message), "", ""])
     _, color = _BADGE[state]

@@ -229,6 +229,12 @@ class Journal:
         return stopped + [v for v in self.data["verdicts"] if not v["held"]]
 
     @property
+    def first_violation(self) -> str:
+        """The invariant of the first violation (the stop condition's, when one ended the run), or ""."""
+        violations = self.violations
+        return violations[0]["invariant"] if violations else ""
+
+    @property
     def timeline_path(self) -> Path | None:
         """The timeline file the journal names, or None when it names none."""
         timeline = self.data.get("timeline")

@@ -16,6 +16,7 @@ import pytest
 if TYPE_CHECKING:
     from chaos.runner.result import RunResult
 
+# chaos.scenario.files.SUFFIXES, not imported: that loads the whole scenario package into every pytest start.
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 

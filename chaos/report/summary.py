@@ -29,9 +29,9 @@ def render_summary(suite: Suite, *, report: str | None = None) -> str:
               "| --- | --- | --- | --- | --- | ---: | ---: |"]
     for journal in suite.journals:
         data = journal.data
-        first = journal.violations[0]["invariant"] if journal.violations else ""
         lines.append(f"| {_MARK[status(journal)]} | `{_cell(journal.scenario_path)}` | {data['scenario']['expect']} "
-                     f"| {data['outcome']} | {_cell(first)} | {data['seed']} | {data.get('duration_s', 0):.0f}s |")
+                     f"| {data['outcome']} | {_cell(journal.first_violation)} | {data['seed']} "
+                     f"| {data.get('duration_s', 0):.0f}s |")
     for unrun in suite.unrun:
         lines.append(f"| {_MARK[ERROR]} | `{_cell(unrun.path)}` |  | could not run | {_cell(unrun.message)} |  |  |")
     for journal in suite.journals:

@@ -17,8 +17,9 @@ from pathlib import Path
 import docker
 
 from chaos.errors import ChaosError, UsageError
-from chaos.faults.factory import SERVICE_CUT, Fault, make_fault
+from chaos.faults.factory import Fault, make_fault
 from chaos.faults.link_faults import LINK_FAULTS
+from chaos.faults.service_cut import ServiceCut
 from chaos.fleet.compose import FleetSpec, load_fleet
 from chaos.fleet.docker_client import connect
 from chaos.fleet.fleet import Fleet
@@ -76,7 +77,7 @@ def _check_fault(step: Step, spec: FleetSpec) -> None:
     assert fault is not None
     where = _where(step, "fault")
     try:
-        make_fault(fault.kind, nodes=[], link=fault.link, params=dict(fault.params))
+        made = make_fault(fault.kind, nodes=[], link=fault.link, params=dict(fault.params))
     except UsageError as exc:
         raise UsageError(f"{where}: {exc}") from None
     targets = sorted({link.target for link in spec.links})
@@ -86,20 +87,18 @@ def _check_fault(step: Step, spec: FleetSpec) -> None:
                              "(x-chaos.links)")
         if fault.link is not None and fault.link not in targets:
             raise UsageError(f"{where}: expected link among {', '.join(targets)}, found {fault.link!r}")
-    if fault.kind == SERVICE_CUT and fault.link not in spec.services:
-        raise UsageError(f"{where}: expected link: a service to cut off ({', '.join(spec.services)}), "
-                         f"found {fault.link!r}")
-    if fault.kind == SERVICE_CUT and fault.params.get("mode", "blackhole") in ("blackhole", "refuse") \
-            and fault.link not in targets:
-        raise UsageError(f"{where}: modes blackhole and refuse cut links, and no link leads to {fault.link!r} "
-                         f"(links: {', '.join(targets) or 'none'})")
+    if isinstance(made, ServiceCut):
+        if fault.link not in spec.services:
+            raise UsageError(f"{where}: expected link: a service to cut off ({', '.join(spec.services)}), "
+                             f"found {fault.link!r}")
+        if made.mode in ("blackhole", "refuse") and fault.link not in targets:
+            raise UsageError(f"{where}: modes blackhole and refuse cut links, and no link leads to {fault.link!r} "
+                             f"(links: {', '.join(targets) or 'none'})")
 
 
 class _Run:
-    def __init__(self, scenario: Scenario, spec: FleetSpec, *, client: docker.DockerClient, out_dir: Path,
-                 keep_fleet: bool, progress: Progress) -> None:
-        self.scenario, self.spec, self.client = scenario, spec, client
-        self.out_dir, self.keep_fleet, self.progress = out_dir, keep_fleet, progress
+    def __init__(self, scenario: Scenario, spec: FleetSpec, *, progress: Progress) -> None:
+        self.scenario, self.spec, self.progress = scenario, spec, progress
         self.fleet: Fleet | None = None
         self.timeline: Timeline | None = None
         self.recorder: Recorder | None = None
@@ -252,7 +251,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, keep_fleet: boo
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     images = ensure_images(client, spec, progress=progress)
-    run = _Run(scenario, spec, client=client, out_dir=out_dir, keep_fleet=keep_fleet, progress=progress)
+    run = _Run(scenario, spec, progress=progress)
     fleet = run.fleet = Fleet(spec, client=client, images=images, progress=progress)
     result = RunResult(scenario, fleet.run_id, scenario.seed)
     result.timeline = out_dir / f"{scenario.path.stem}-{fleet.run_id}.timeline.jsonl"
@@ -260,7 +259,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, keep_fleet: boo
     progress.say(f"{scenario.path}: {scenario.title} (seed {scenario.seed}, run {fleet.run_id})")
     try:
         fleet.up(deadline=FLEET_DEADLINE)
-        _steps_and_verdicts(run, result, images)
+        _steps_and_verdicts(run, result)
     except KeyboardInterrupt as exc:
         interrupted = exc
         result.interrupted = True
@@ -279,7 +278,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, keep_fleet: boo
     return result
 
 
-def _steps_and_verdicts(run: _Run, result: RunResult, images: dict[str, str]) -> None:
+def _steps_and_verdicts(run: _Run, result: RunResult) -> None:
     scenario, fleet, progress = run.scenario, run.fleet, run.progress
     assert fleet is not None
     nodes = {service: [n.name for n in fleet.service_nodes(service)] for service in run.spec.services}

@@ -60,6 +60,12 @@ def parse_port(port: str) -> int:
         raise AddressError(f"lookup tcp/{port}: unknown port") from None
 
 
+def parse_address(text: str) -> tuple[str, int]:
+    """Split `host:port` and read the port, without resolving the host."""
+    host, port = split_host_port(text)
+    return host, parse_port(port)
+
+
 def format_address(host: str, port: int) -> str:
     """`ip:port`, with brackets around IPv6, as Go writes a TCPAddr."""
     if ":" in host:
@@ -78,8 +84,7 @@ async def resolve(text: str) -> tuple[str, int]:
     """Resolve `host:port` to (ip, port), IPv4 first; `""` means every interface, port 0."""
     if text == "":
         return "", 0
-    host, port_text = split_host_port(text)
-    port = parse_port(port_text)
+    host, port = parse_address(text)
     if host == "":
         return "", port
     literal = _literal_ip(host)

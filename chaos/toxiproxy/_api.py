@@ -48,9 +48,8 @@ def _decode(body: bytes, fields: dict[str, str], *, struct_name: str) -> dict[st
 class Api:
     """Answers one API request at a time against a ProxyCollection."""
 
-    def __init__(self, collection: ProxyCollection, *, version: str = VERSION) -> None:
+    def __init__(self, collection: ProxyCollection) -> None:
         self.collection = collection
-        self.version = version
         self._routes: list[tuple[tuple[str, ...], dict[str, RouteHandler]]] = [
             (("version",), {"GET": self._version}),
             (("reset",), {"POST": self._reset}),
@@ -108,7 +107,7 @@ class Api:
     # -- server-wide -------------------------------------------------------
 
     async def _version(self, request: Request, params: Params) -> Response:
-        body = ('{"version": "%s"}\n' % self.version).encode("utf-8")
+        body = ('{"version": "%s"}\n' % VERSION).encode("utf-8")
         return Response(200, body, "application/json;charset=utf-8")
 
     async def _reset(self, request: Request, params: Params) -> Response:

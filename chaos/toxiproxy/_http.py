@@ -25,6 +25,7 @@ MAX_HEADERS = 200
 MAX_BODY = 16 * 1024 * 1024
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
 
 @dataclass
@@ -59,10 +60,8 @@ async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamW
                 request = await _read_request(reader, writer)
             except BadRequest as exc:
                 logger.debug("bad HTTP request: %s", exc)
-                writer.write(
-                    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                    b"Connection: close\r\nContent-Length: 15\r\n\r\n400 Bad Request"
-                )
+                refusal = Response(400, b"400 Bad Request", "text/plain; charset=utf-8")
+                writer.write(_render(refusal, head_only=False, keep_alive=False))
                 await writer.drain()
                 return
             if request is None:
@@ -145,7 +144,7 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
     while True:
         size_line = await reader.readline()
         size_text = size_line.split(b";", 1)[0].strip()
-        if not size_line.endswith(b"\n") or not re.fullmatch(rb"[0-9A-Fa-f]{1,16}", size_text):
+        if not size_line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
             raise BadRequest("malformed chunk size")
         size = int(size_text, 16)
         if size == 0:

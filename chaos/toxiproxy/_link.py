@@ -25,7 +25,7 @@ import socket
 from collections import deque
 from typing import TYPE_CHECKING
 
-from ._address import AddressError, parse_port, split_host_port
+from ._address import AddressError, parse_address
 from ._effects import EFFECTS, draw
 from ._side import HOLD_DESTINATION, HOLD_DIAL, HOLD_QUEUE, Side
 from ._toxics import DOWNSTREAM, UPSTREAM, Toxic
@@ -68,7 +68,6 @@ class Link:
         self.queue: deque[object] = deque()
         self.queued = 0
         self.pump: asyncio.Task[None] | None = None
-        self.started = False
         self.ended = False
         self.finished = False
         self._destination_full = False
@@ -90,8 +89,6 @@ class Link:
         if self.ended or self.finished:
             return
         self.ended = True
-        if not self.started:
-            return
         if self.pump is None and not self.chain:
             self._close()
         else:
@@ -135,26 +132,29 @@ class Link:
         """Pass `data` to the first active toxic after `after`, or to the destination."""
         if self.finished:
             return
-        seq = -1 if after is None else after.seq
+        found = self._next_active(-1 if after is None else after.seq)
+        if found is None:
+            self.destination.write(data)
+        else:
+            toxic, state = found
+            await EFFECTS[toxic.type].pipe(self, toxic, state, data, stamp)
+
+    async def _end_through_chain(self) -> None:
+        seq = -1
+        while not self.finished and (found := self._next_active(seq)) is not None:
+            toxic, state = found
+            seq = toxic.seq
+            await EFFECTS[toxic.type].on_eof(self, toxic, state)
+        self._close()
+
+    def _next_active(self, seq: int) -> tuple[Toxic, ToxicState] | None:
+        """The first toxic after `seq` in the current chain that acts on this link."""
         for toxic in self.chain:
             if toxic.seq > seq:
                 state = self.states.get(toxic) or self._attach(toxic)
                 if state.active:
-                    await EFFECTS[toxic.type].pipe(self, toxic, state, data, stamp)
-                    return
-        self.destination.write(data)
-
-    async def _end_through_chain(self) -> None:
-        seq = -1
-        while not self.finished:
-            toxic = next((t for t in self.chain if t.seq > seq), None)
-            if toxic is None:
-                break
-            seq = toxic.seq
-            state = self.states.get(toxic) or self._attach(toxic)
-            if state.active:
-                await EFFECTS[toxic.type].on_eof(self, toxic, state)
-        self._close()
+                    return toxic, state
+        return None
 
     async def nap(self, toxic: Toxic, seconds: float | None) -> bool:
         """Sleep; False if `toxic` was updated or removed (or the link ended) meanwhile."""
@@ -180,17 +180,16 @@ class Link:
         return state
 
     def start(self) -> None:
-        self.started = True
         for toxic in list(self.chain):
             if not self.finished:
                 self._attach(toxic)
 
     def toxic_added(self, toxic: Toxic) -> None:
-        if self.started and not self.finished:
+        if not self.finished:
             self._attach(toxic)
 
     def toxic_updated(self, toxic: Toxic) -> None:
-        if not self.started or self.finished:
+        if self.finished:
             return
         state = self.states.get(toxic)
         if state is None:
@@ -201,7 +200,7 @@ class Link:
         EFFECTS[toxic.type].attach(self, toxic, state)
 
     def toxic_removed(self, toxic: Toxic) -> None:
-        if not self.started or self.finished:
+        if self.finished:
             return
         state = self.states.pop(toxic, None)
         self._interrupt(toxic)
@@ -215,18 +214,17 @@ class Link:
         self.source.hold(HOLD_DESTINATION, True)
 
     def destination_resumed(self) -> None:
-        self._destination_full = False
-        self.source.hold(HOLD_DESTINATION, False)
-        if self._writable is not None:
-            _resolve(self._writable, True)
-
+        self._release_destination(True)
 
     def stop_writing(self) -> None:
         """The destination socket is closed: nothing more goes out, so wait for nothing."""
+        self._release_destination(False)
+
+    def _release_destination(self, writable: bool) -> None:
         self._destination_full = False
         self.source.hold(HOLD_DESTINATION, False)
         if self._writable is not None:
-            _resolve(self._writable, False)
+            _resolve(self._writable, writable)
 
     async def _wait_writable(self) -> None:
         self._writable = self.loop.create_future()
@@ -312,7 +310,7 @@ class Connection:
         self.downstream = Link(self, DOWNSTREAM, self.proxy.chain(DOWNSTREAM), self.server, self.client)
         self.client.reader = self.server.writer = self.upstream
         self.server.reader = self.client.writer = self.downstream
-        if any(t.type == "reset_peer" for t in self.upstream.chain + self.downstream.chain):
+        if any(t.type == "reset_peer" for t in self.proxy.toxics()):
             self.client.set_linger_zero()
             self.server.set_linger_zero()
         self.upstream.start()
@@ -367,8 +365,7 @@ _RESOLVER = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_pr
 
 async def _dial(upstream: str) -> socket.socket:
     """Connect to `host:port`, trying each address (IPv4 first) as Go's dialer does."""
-    host, port_text = split_host_port(upstream)
-    port = parse_port(port_text)
+    host, port = parse_address(upstream)
     loop = asyncio.get_running_loop()
     try:
         addresses = [(socket.AF_INET6 if ":" in host else socket.AF_INET, str(ipaddress.ip_address(host or "127.0.0.1")))]

@@ -8,7 +8,7 @@ import logging
 import socket
 
 from . import _address
-from ._link import Connection
+from ._link import Connection, Link
 from ._toxics import DOWNSTREAM, UPSTREAM, Toxic
 
 logger = logging.getLogger("chaos.toxiproxy")
@@ -114,29 +114,27 @@ class Proxy:
                 return toxic
         return None
 
+    def _live_links(self, direction: str) -> list[Link]:
+        """The links of live connections that carry `direction` (a copy: toxics may close some)."""
+        links = (connection.link(direction) for connection in list(self.connections))
+        return [link for link in links if link is not None]
+
     def add_toxic(self, toxic: Toxic) -> None:
         self._chains[toxic.stream].append(toxic)
-        for connection in list(self.connections):
-            link = connection.link(toxic.stream)
-            if link is not None:
-                link.toxic_added(toxic)
+        for link in self._live_links(toxic.stream):
+            link.toxic_added(toxic)
 
     def update_toxic(self, toxic: Toxic, *, attributes: dict[str, int], toxicity: float | None) -> None:
         toxic.attributes.update(attributes)
         if toxicity is not None:
             toxic.toxicity = toxicity
-        toxic.revision += 1
-        for connection in list(self.connections):
-            link = connection.link(toxic.stream)
-            if link is not None:
-                link.toxic_updated(toxic)
+        for link in self._live_links(toxic.stream):
+            link.toxic_updated(toxic)
 
     def remove_toxic(self, toxic: Toxic) -> None:
         self._chains[toxic.stream].remove(toxic)
-        for connection in list(self.connections):
-            link = connection.link(toxic.stream)
-            if link is not None:
-                link.toxic_removed(toxic)
+        for link in self._live_links(toxic.stream):
+            link.toxic_removed(toxic)
 
     def remove_all_toxics(self) -> None:
         for toxic in self.toxics():

@@ -12,7 +12,7 @@ from types import TracebackType
 
 from . import _address
 from ._api import Api, populate_specs
-from ._collection import PopulateError, ProxyCollection
+from ._collection import ProxyCollection
 from ._errors import ApiError, ListenError
 from ._http import serve_connection
 
@@ -49,7 +49,7 @@ class ToxiproxyServer:
         try:
             specs = populate_specs(body)
             await self.collection.populate(specs)
-        except (ApiError, PopulateError) as exc:
+        except ApiError as exc:  # PopulateError included
             raise ValueError(f"{path}: {exc.message}") from None
 
     async def _serve_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -73,8 +73,7 @@ class ToxiproxyServer:
 def parse_listen(listen: str) -> tuple[str, int]:
     """`HOST:PORT` for the API; ValueError with the bad text if it is not one."""
     try:
-        host, port_text = _address.split_host_port(listen)
-        port = _address.parse_port(port_text)
+        host, port = _address.parse_address(listen)
     except _address.AddressError as exc:
         raise ValueError(f"expected HOST:PORT for the listen address, got {listen!r} ({exc})") from None
     return host or "0.0.0.0", port

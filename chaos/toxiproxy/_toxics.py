@@ -64,7 +64,6 @@ class Toxic:
     toxicity: float
     attributes: dict[str, int]
     seq: int = field(default_factory=lambda: next(_sequence))
-    revision: int = 0
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -44,7 +44,7 @@ import requests
 import toxiproxy.api as _package_api
 from toxiproxy import Proxy as _PackageProxy
 from toxiproxy import Toxiproxy as _PackageServer
-from toxiproxy.exceptions import InvalidToxic, NotFound, ProxyExists
+from toxiproxy.exceptions import ProxyExists
 
 from chaos.errors import EnvironmentFailure
 
@@ -193,8 +193,7 @@ def _reason(exc: BaseException) -> str:
         if not isinstance(nxt, BaseException) or nxt is inner:
             break
         inner = nxt
-    text = str(inner) or type(inner).__name__
-    return text.splitlines()[0] if text else type(inner).__name__
+    return (str(inner) or type(inner).__name__).splitlines()[0]
 
 
 class ToxiproxyClient:
@@ -365,11 +364,9 @@ class ToxiproxyClient:
             try:
                 yield routed
             except ProxyExists as exc:
+                # Raised by the package itself (create checks the list first);
+                # the server's 4xx answers never reach it, `routed` raises them.
                 raise ToxiproxyConflict(url=self.url, operation=operation, message=_text(exc), status=409) from None
-            except NotFound as exc:
-                raise ToxiproxyNotFound(url=self.url, operation=operation, message=_text(exc), status=404) from None
-            except InvalidToxic as exc:
-                raise ToxiproxyBadRequest(url=self.url, operation=operation, message=_text(exc), status=400) from None
             finally:
                 _package_api.requests = saved
         finally:

@@ -21,10 +21,21 @@ from pathlib import Path
 import numpy as np
 from matplotlib.image import imread
 
+from chaos.report.binning import NODE_STATES
+from chaos.report.picture import STATE_COLORS
+
 from conftest import ROOT
 
 ARTIFACTS = ROOT / "artifacts" / "report-nightly"
-HEALTHY_RGB, DOWN_RGB = (0x3A, 0x9D, 0x5D), (0xCF, 0x34, 0x34)  # chaos.report.picture's state colours
+
+
+def _state_rgb(state: str) -> tuple[int, int, int]:
+    """The picture's colour of a node state (STATE_COLORS starts with no-data, then NODE_STATES in order)."""
+    color = STATE_COLORS[1 + NODE_STATES.index(state)]
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+HEALTHY_RGB, DOWN_RGB = _state_rgb("healthy"), _state_rgb("down")
 
 
 def _quorum_copy(tmp_path: Path) -> Path:

@@ -47,27 +47,3 @@ def test_a_network_with_a_container_still_attached_is_an_error():
     with pytest.raises(EnvironmentFailure, match="cf-abc could not be removed"):
         _remove_network(FakeClient(FakeApi(failures=10**6, attached={"x": {}})), NETWORK, seconds=0.3)
 
-
-class StaleEndpointApi(FakeApi):
-    """A daemon that still stores an endpoint of a removed container, found only by its name."""
-
-    def __init__(self, stale: str) -> None:
-        super().__init__(failures=0, attached={})
-        self.stale, self.disconnected = stale, []
-
-    def remove_network(self, _id: str) -> None:
-        self.calls += 1
-        if self.stale:
-            raise APIError("error while removing network: has active endpoints")
-
-    def disconnect_container_from_network(self, name: str, _net: str, force: bool = False) -> None:
-        self.disconnected.append((name, force))
-        if name != self.stale:
-            raise APIError("No such container")
-        self.stale = ""
-
-
-def test_a_stale_endpoint_is_force_disconnected_by_container_name_then_the_network_goes():
-    api = StaleEndpointApi("cf-abc-edge-2")
-    assert _remove_network(FakeClient(api), NETWORK, seconds=2, endpoints=["cf-abc-edge-1", "cf-abc-edge-2"]) is None
-    assert api.disconnected == [("cf-abc-edge-1", True), ("cf-abc-edge-2", True)]

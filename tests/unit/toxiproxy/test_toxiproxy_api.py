@@ -6,7 +6,7 @@ import json
 import socket
 
 import pytest
-from toxiproxy_testkit import LOOPBACK, Api, Backend, port_of
+from toxiproxy_testkit import LOOPBACK, Api, Backend, port_of, read_until_eof
 
 ATTRIBUTE_DEFAULTS = {
     "latency": {"latency": 0, "jitter": 0},
@@ -431,12 +431,7 @@ def test_toxics_survive_disable_and_enable(api: Api, echo_backend: Backend) -> N
 def _raw_exchange(api: Api, data: bytes) -> bytes:
     with socket.create_connection((api.host, api.port), timeout=5) as sock:
         sock.sendall(data)
-        got = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return got
-            got += chunk
+        return read_until_eof(sock)
 
 
 def test_chunked_body_expect_continue_and_keep_alive(api: Api, echo_backend: Backend) -> None:

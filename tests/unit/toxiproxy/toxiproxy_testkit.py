@@ -85,6 +85,7 @@ class Backend:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._closed = False
+        self.closing = threading.Event()
         self._acceptor = threading.Thread(target=self._accept, daemon=True)
         self._acceptor.start()
 
@@ -117,6 +118,7 @@ class Backend:
         with self._lock:
             self._closed = True
             conns = list(self._conns)
+        self.closing.set()
         # shutdown() wakes a blocked accept() on Linux; close alone may not.
         try:
             self.listener.shutdown(socket.SHUT_RDWR)
@@ -139,6 +141,12 @@ def echo(conn: socket.socket, backend: Backend) -> None:
         if not data:
             return
         conn.sendall(data)
+
+
+def echo_then_hold_open(conn: socket.socket, backend: Backend) -> None:
+    """Echo until the client's EOF, then keep this side open until the backend closes."""
+    echo(conn, backend)
+    backend.closing.wait(20)
 
 
 def record(conn: socket.socket, backend: Backend) -> None:
@@ -183,6 +191,18 @@ def read_until_eof(sock: socket.socket) -> bytes:
         if not chunk:
             return got
         got += chunk
+
+
+def assert_silent(sock: socket.socket, seconds: float) -> None:
+    """Nothing (not even EOF) arrives on `sock` for `seconds`; its timeout is 5 s afterwards."""
+    sock.settimeout(seconds)
+    try:
+        chunk = sock.recv(65536)
+    except TimeoutError:
+        return
+    finally:
+        sock.settimeout(5)
+    raise AssertionError(f"expected nothing for {seconds} s, got {chunk!r}")
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float = 5.0, what: str = "condition") -> None:
