@@ -47,6 +47,9 @@ def edgefleet_images(docker_client, edgefleet_spec) -> dict[str, str]:
     return ensure_images(docker_client, edgefleet_spec, progress=Progress())
 
 
+_STALE: set[str] = set()  # networks already found daemon-stale this session
+
+
 def _daemon_stale(client, network: dict) -> bool:
     """A network with no container attached that the daemon still refuses to remove.
 
@@ -56,6 +59,8 @@ def _daemon_stale(client, network: dict) -> bool:
     harness simply forgot is removable, so it is removed here and still
     counted as a leftover: the check keeps failing on our own leaks.
     """
+    if network["Id"] in _STALE:
+        return True
     try:
         if client.api.inspect_network(network["Id"]).get("Containers"):
             return False
@@ -64,6 +69,7 @@ def _daemon_stale(client, network: dict) -> bool:
     # The harness's own removal: it says in a warning when the daemon keeps the network.
     warning = _remove_network(client, network, seconds=0)
     if warning:
+        _STALE.add(network["Id"])  # told once; later listings skip it
         warnings.warn(f"{warning}; not a leak of the harness", stacklevel=2)
     return warning is not None
 
