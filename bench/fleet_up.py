@@ -30,6 +30,7 @@ from chaos.fleet import labels  # noqa: E402
 from chaos.fleet.compose import load_fleet  # noqa: E402
 from chaos.fleet.docker_client import connect  # noqa: E402
 from chaos.fleet.fleet import CREATE_WORKERS, Fleet, remove_run  # noqa: E402
+from chaos.fleet.host_ports import host_port_range, loopback_binding  # noqa: E402
 from chaos.fleet.images import ensure_images  # noqa: E402
 
 
@@ -62,6 +63,7 @@ def bare_start(client, spec, images, *, prefix: str, command: list[str] | None =
     network = f"{prefix}-{run}"
     api.create_network(network, labels=tag)
     nodes = [(s, i) for s in spec.services.values() for i in range(1, s.replicas + 1)]
+    binding = loopback_binding(host_port_range())  # as the harness publishes
 
     def start(item) -> tuple[str, str]:
         service, index = item
@@ -69,7 +71,7 @@ def bare_start(client, spec, images, *, prefix: str, command: list[str] | None =
             images[service.name], command or service.command, name=f"{prefix}-{run}-{service.name}-{index}",
             hostname=f"{service.name}-{index}", ports=service.ports, labels=tag,
             environment={**service.environment, "NODE_NAME": f"{service.name}-{index}"},
-            host_config=api.create_host_config(port_bindings={p: ("127.0.0.1",) for p in service.ports},
+            host_config=api.create_host_config(port_bindings={p: binding for p in service.ports},
                                                mem_limit=service.mem_limit),
             networking_config=api.create_networking_config(
                 {network: api.create_endpoint_config(aliases=[service.name])}),

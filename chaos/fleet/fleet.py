@@ -23,6 +23,7 @@ from chaos.errors import EnvironmentFailure, UsageError
 from chaos.fleet import labels
 from chaos.fleet.compose import PROXY_SERVICE, FleetSpec, ServiceSpec, load_fleet
 from chaos.fleet.health import HealthReading, http_json, read_health, wait_all
+from chaos.fleet.host_ports import host_port_range, loopback_binding
 from chaos.fleet.interrupt import shielded
 from chaos.fleet.links import LinkTable
 from chaos.progress import SILENT, Progress
@@ -84,6 +85,7 @@ class Fleet:
         self.run_id = run_id or labels.new_run_id()
         self.progress = progress
         self.network = f"cf-{self.run_id}"
+        self.host_ports: str | None = None  # the host port range published ports come from; None: Docker's choice
         self.nodes: dict[str, Node] = {}
         for service in spec.services.values():
             for index in range(1, service.replicas + 1):
@@ -111,6 +113,7 @@ class Fleet:
         missing = [s for s in self.spec.services if s not in self.images]
         if missing:
             raise UsageError(f"no image for services {', '.join(missing)}: build them first (chaos images build)")
+        self.host_ports = host_port_range()
         try:
             self.client.api.create_network(self.network, driver="bridge", labels=self._labels())
             self.progress.say(f"fleet {self.run_id}: starting {len(self.nodes)} nodes on network {self.network}")
@@ -126,7 +129,7 @@ class Fleet:
         api = self.client.api
         restart = {"Name": service.restart} if service.restart != "no" else None
         host_config = api.create_host_config(
-            port_bindings={port: ("127.0.0.1",) for port in service.ports},
+            port_bindings={port: loopback_binding(self.host_ports) for port in service.ports},
             mem_limit=service.mem_limit, restart_policy=restart, privileged=False,
             cap_drop=["ALL"], security_opt=["no-new-privileges"], pids_limit=PIDS_LIMIT,
             # Names the fleet does not know must not be forwarded to the host's resolver:

@@ -106,3 +106,13 @@ def test_a_node_that_never_becomes_healthy_is_named(edgefleet_images, leftovers)
     assert "Traceback" not in up.stderr
     assert time.monotonic() - started < 60
     assert leftovers(run) == []
+
+
+def test_a_malformed_host_port_range_is_a_one_line_error_before_anything_starts(edgefleet_images, leftovers):
+    run = "ports" + secrets.token_hex(3)
+    up = chaos("fleet", "up", str(EDGEFLEET), "--scale", "edge=1", "--run-id", run,
+               env={"CHAOS_HOST_PORTS": "80-90"})
+    assert up.returncode == 2
+    assert up.stderr.strip().splitlines()[-1].startswith("chaos: error: CHAOS_HOST_PORTS='80-90': expected")
+    assert "Traceback" not in up.stderr
+    assert leftovers(run) == []

@@ -7,6 +7,7 @@ import json
 from chaos.faults.feature_file import feature_file
 from chaos.fleet import labels
 from chaos.fleet.health import http_json
+from chaos.fleet.host_ports import host_port_range
 
 from fleet_polling import wait_for
 
@@ -16,6 +17,17 @@ def edge_view(fleet):
     return {s.node: (s.state, s.restarts, s.health.healthy, (s.health.body or {}).get("version"),
                      (s.health.body or {}).get("state"))
             for s in fleet.status() if s.service == "edge"}
+
+
+def assert_published_in_the_host_port_range(fleet, docker_client) -> None:
+    """Every published port is on 127.0.0.1, within the range kept apart from the host's outgoing ports."""
+    assert fleet.host_ports == host_port_range() is not None  # this machine's kernel range leaves room
+    low, high = map(int, fleet.host_ports.split("-"))
+    for node in fleet.nodes.values():
+        bindings = docker_client.api.inspect_container(node.container)["NetworkSettings"]["Ports"] or {}
+        published = [b for found in bindings.values() for b in found or []]
+        assert published, node.name
+        assert all(b["HostIp"] == "127.0.0.1" and low <= int(b["HostPort"]) <= high for b in published), published
 
 
 def get_through(fleet, node_name: str):
@@ -35,15 +47,14 @@ def test_ten_edges_come_up_healthy_with_labels_and_limits(start_fleet, docker_cl
         assert host["Privileged"] is False
         assert host["Memory"] > 0
         assert not any("docker.sock" in m.get("Source", "") for m in info["Mounts"])
-        for bindings in (info["NetworkSettings"]["Ports"] or {}).values():
-            assert all(b["HostIp"] == "127.0.0.1" for b in bindings or [])
+    assert_published_in_the_host_port_range(fleet, docker_client)
     net = docker_client.api.inspect_network(fleet.network)
     assert net["Labels"][labels.RUN] == fleet.run_id
     assert {s.node: s.health.body["version"] for s in fleet.status() if s.service == "edge"} == {
         f"edge-{i}": 1 for i in range(1, 11)}
 
 
-def test_oversized_push_loops_panic_nodes_and_rollback_rescues_them(start_fleet):
+def test_oversized_push_loops_panic_nodes_and_rollback_rescues_them(start_fleet, docker_client):
     fleet = start_fleet(edges=10, edge_env={"EDGE_MODE": "panic"})
     status, payload = fleet.action("push", body=feature_file(400))
     assert status == 200 and payload["version"] == 2
@@ -58,6 +69,8 @@ def test_oversized_push_loops_panic_nodes_and_rollback_rescues_them(start_fleet)
     assert status == 200 and payload["version"] == 1
     wait_for("every node healthy on the known good version after rollback", lambda: edge_view(fleet),
              lambda v: all(healthy and version == 1 for _, _, healthy, version, _ in v.values()), timeout=75)
+    # Every restart re-published the node's port: still within the range.
+    assert_published_in_the_host_port_range(fleet, docker_client)
 
 
 def test_guarded_nodes_keep_serving_the_old_version_through_the_push(start_fleet):
