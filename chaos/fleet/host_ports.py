@@ -4,13 +4,11 @@ Left to itself, Docker picks each published port from the kernel's
 ephemeral range (`ip_local_port_range`), the same range every outgoing
 connection on the host takes its source port from, the harness's own
 health reads among them. A node in a restart loop is re-published on every
-restart, so the daemon keeps meeting ports already in use ("address
-already in use, retry"), and under that churn Docker 20.10 has been seen
-to leave a stale endpoint on the run's network that only a daemon restart
-clears. Asking Docker for a range outside the ephemeral one keeps the two
-apart; Docker still chooses the free port within it, and `CHAOS_HOST_PORTS`
-overrides the choice.
-"""
+restart, so the daemon keeps meeting ports already in use: each is a
+failed bind and a retry in its log ("address already in use, retry"), and
+after ten in a row the restart fails. Asking Docker for a range outside
+the ephemeral one keeps the two apart; Docker still chooses the free port
+within it, and `CHAOS_HOST_PORTS` overrides the choice."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The nightly job end to end: one `chaos run` writes JUnit XML, the HTML report and the Markdown summary;
-headless Chromium shows the report's timeline picture and violation; `chaos report` renders it again.
+headless Chromium shows the report's timeline picture and violation; `chaos report` renders it again;
+the violation explains itself on stderr.
 
 One run of two scenarios: a copy of rollback-under-duress whose control plane
 rolls back by quorum (an unexpected violation, ~2 min) and the shipped
@@ -78,6 +79,13 @@ def test_nightly_run_writes_junit_a_report_chromium_shows_and_a_summary(tmp_path
                     "--summary", str(out / "summary.md"), env={"GITHUB_STEP_SUMMARY": str(step_summary)})
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]
     assert "Traceback" not in result.stderr
+
+    # The unexpected violation explains itself on stderr: file, invariant, closest fraction, nodes, replay.
+    err = result.stderr
+    assert f"{quorum}:" in err and "invariant 'rollback-converges' violated" in err
+    assert "healthy fraction of edge reached at most" in err and "/10)" in err
+    assert "nodes at fault then: edge-" in err
+    assert f"replay: chaos run {quorum} --seed 1118" in err
     assert f"report: {out / 'report.html'}" in result.stdout
     run_ids = [json.loads(p.read_text())["run_id"] for p in journals.glob("*.journal.json")]
     assert len(run_ids) == 2 and [leftovers(run_id) for run_id in run_ids] == [[], []]

@@ -1,4 +1,7 @@
-"""Shipped scenarios end to end: `chaos run`, `pytest scenarios/ -n 2`, a broken variant, SIGINT."""
+"""Shipped scenarios end to end: `chaos run`, `pytest scenarios/ -n 2`, SIGINT.
+
+(A broken variant, the quorum copy of rollback-under-duress, is the nightly job's run: test_report_nightly.py.)
+"""
 
 from __future__ import annotations
 
@@ -27,18 +30,6 @@ def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
                           timeout=timeout, env=FUZZ_CI)
 
 
-def copy_scenario(name: str, tmp_path: Path, *replacements: tuple[str, str]) -> Path:
-    """A shipped scenario rewritten for a test, its fleet file made absolute."""
-    text = (SCENARIOS / name).read_text()
-    text = text.replace("../compose/", f"{ROOT}/compose/")
-    for old, new in replacements:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / name
-    path.write_text(text)
-    return path
-
-
 def test_chaos_run_gives_each_shipped_scenario_its_expected_verdict(tmp_path, edgefleet_images, leftovers):
     result = run_cli("run", "scenarios/", "--journal-dir", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -56,27 +47,22 @@ def test_chaos_run_gives_each_shipped_scenario_its_expected_verdict(tmp_path, ed
 
 
 def test_pytest_collects_shipped_scenarios_and_runs_them_under_xdist(tmp_path, edgefleet_images, leftovers):
-    result = subprocess.run([sys.executable, "-m", "pytest", "scenarios/", "-n", "2", "-p", "no:cacheprovider",
+    collected = subprocess.run([sys.executable, "-m", "pytest", "scenarios/", "--collect-only", "-q",
+                                "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert collected.returncode == 0, collected.stdout[-3000:]
+    assert {line.split("::")[0] for line in collected.stdout.splitlines() if "::" in line} == {
+        f"scenarios/{name}" for name in SHIPPED}
+    # Every shipped file already ran through `chaos run` above; under xdist three kinds suffice:
+    # an expected violation, a hold and a fuzz item, each on a fleet of its own.
+    chosen = ["scenarios/degrade-silently.yaml", "scenarios/guarded-oversize.yaml", "scenarios/fuzz-guarded.yaml"]
+    result = subprocess.run([sys.executable, "-m", "pytest", *chosen, "-n", "2", "-p", "no:cacheprovider",
                              "--hypothesis-profile", "ci", "--chaos-journal-dir", str(tmp_path), "-q"],
                             cwd=ROOT, capture_output=True, text=True, timeout=900, env=FUZZ_CI)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert f"{len(SHIPPED)} passed" in result.stdout
-    # Each run had its own fleet: one journal each, distinct run ids.
+    assert f"{len(chosen)} passed" in result.stdout
     runs = {json.loads(p.read_text())["run_id"] for p in tmp_path.glob("*.journal.json")}
-    assert len(runs) == len(SHIPPED)
+    assert len(runs) == len(chosen)
     assert leftovers() == []
-
-
-def test_quorum_rollback_expected_to_hold_fails_naming_invariant_fraction_and_nodes(tmp_path, edgefleet_images):
-    path = copy_scenario("rollback-under-duress.yaml", tmp_path, ("ROLLBACK_MODE: direct", "ROLLBACK_MODE: quorum"))
-    result = run_cli("run", str(path), "--journal-dir", str(tmp_path))
-    assert result.returncode == 1, result.stdout + result.stderr
-    err = result.stderr
-    assert f"{path}:" in err and "invariant 'rollback-converges' violated" in err
-    assert "healthy fraction of edge reached at most" in err and "/10)" in err
-    assert "nodes at fault then: edge-" in err
-    assert f"replay: chaos run {path} --seed 1118" in err
-    assert "Traceback" not in err
 
 
 def test_sigint_in_the_middle_of_a_step_still_heals_and_removes_the_fleet(tmp_path, edgefleet_images, leftovers):
