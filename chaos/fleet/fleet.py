@@ -383,14 +383,13 @@ def remove_run(client: docker.DockerClient, run_id: str, *, on_each: Callable[[s
     """Remove the containers, networks and volumes labelled with this run id; returns how many containers."""
     containers = client.api.containers(all=True, filters=labels.run_filter(run_id))
 
+    def stop_restarts(container: dict[str, Any]) -> None:
+        try:
+            client.api.update_container(container["Id"], restart_policy={"Name": "no"})
+        except (NotFound, APIError):
+            pass
+
     def remove(container: dict[str, Any]) -> None:
-        if container.get("State") == "restarting":
-            # Force-removing a container while its restart policy brings it back can leave a
-            # stale network endpoint behind; switch the policy off first.
-            try:
-                client.api.update_container(container["Id"], restart_policy={"Name": "no"})
-            except (NotFound, APIError):
-                pass
         try:
             client.api.remove_container(container["Id"], force=True, v=True)
         except NotFound:
@@ -399,6 +398,11 @@ def remove_run(client: docker.DockerClient, run_id: str, *, on_each: Callable[[s
             on_each(container["Names"][0].lstrip("/"))
 
     with ThreadPoolExecutor(max_workers=CREATE_WORKERS, thread_name_prefix="remove") as pool:
+        # Force-removing a container while its restart policy brings it back can leave a stale
+        # endpoint on the run's network. A listing cannot tell which node of a crash loop is
+        # about to restart (one listed running may be exiting), so every restart policy is
+        # switched off before any container goes.
+        list(pool.map(stop_restarts, containers))
         list(pool.map(remove, containers))
     for network in client.api.networks(filters=labels.run_filter(run_id)):
         warning = _remove_network(client, network)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from chaos.faults.feature_file import feature_file
 from chaos.fleet import labels
@@ -71,6 +72,22 @@ def test_oversized_push_loops_panic_nodes_and_rollback_rescues_them(start_fleet,
              lambda v: all(healthy and version == 1 for _, _, healthy, version, _ in v.values()), timeout=75)
     # Every restart re-published the node's port: still within the range.
     assert_published_in_the_host_port_range(fleet, docker_client)
+
+
+def test_teardown_switches_every_restart_policy_off_before_any_container_goes(start_fleet, docker_client):
+    fleet = start_fleet(edges=3, edge_env={"EDGE_MODE": "panic"})
+    fleet.action("push", body=feature_file(400))
+    wait_for("every panic node restarted at least once", lambda: edge_view(fleet),
+             lambda v: all(r >= 1 for _, r, *_ in v.values()), timeout=45)
+    since = time.time() - 1
+    fleet.down()  # while the edges loop
+    events = list(docker_client.api.events(since=since, until=time.time() + 1, decode=True,
+                                           filters={"type": "container", "label": f"{labels.RUN}={fleet.run_id}"}))
+    updated = {e["id"]: e["timeNano"] for e in events if e["Action"] == "update"}
+    destroyed = {e["id"]: e["timeNano"] for e in events if e["Action"] == "destroy"}
+    assert len(destroyed) == len(fleet.nodes)
+    assert set(updated) == set(destroyed), "a container was removed with its restart policy still on"
+    assert max(updated.values()) < min(destroyed.values())
 
 
 def test_guarded_nodes_keep_serving_the_old_version_through_the_push(start_fleet):
