@@ -170,9 +170,7 @@ class Fleet:
             futures = [pool.submit(create_and_start, node) for node in first]
             if self.links:
                 proxies = self.service_nodes(PROXY_SERVICE)
-                futures[0].result()  # the proxy node, queued first
-                for proxy in proxies:
-                    self.refresh_ports(proxy)
+                futures[0].result()  # the proxy node, queued first; its health reads find its port
                 self.wait_healthy(deadline=deadline, nodes=[n.name for n in proxies], quiet=True)
                 self.proxy_client().populate(link.as_populate() for link in self.links.links)
             futures += [pool.submit(create_and_start, node) for node in later]

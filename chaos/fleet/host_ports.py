@@ -35,7 +35,9 @@ def _parse(text: str) -> tuple[int, int] | None:
 
 
 def outside(ephemeral: tuple[int, int] | None) -> tuple[int, int] | None:
-    """The widest run of ports outside `ephemeral`, above it preferred; None when none is wide enough."""
+    """Ports outside `ephemeral`: all above it when that spans MIN_SPAN, else up to 16384 just below it.
+
+    None when neither spans MIN_SPAN."""
     if ephemeral is None:
         return None
     low, high = ephemeral
@@ -50,7 +52,7 @@ def host_port_range(environ: Mapping[str, str] = os.environ, kernel_range: Path 
     """The `HostPort` value to publish with ("LOW-HIGH"), or None to let Docker choose as it likes.
 
     `CHAOS_HOST_PORTS` is "LOW-HIGH" or "docker" (Docker's own choice);
-    unset, the widest range outside the kernel's ephemeral one.
+    unset, a range outside the kernel's ephemeral one (see `outside`).
     """
     wanted = environ.get(ENV, "").strip()
     if wanted.lower() == "docker":

@@ -194,9 +194,11 @@ def replay_text(replay: Replay, *, at: Path, schema: str | None = None) -> str:
     return head + body
 
 
-def write_replay(replay: Replay, path: Path, *, schema: str | None = None) -> Path:
-    path.write_text(replay_text(replay, at=path, schema=schema), encoding="utf-8")
-    return path
+def write_replay(replay: Replay, path: Path, *, schema: str | None = None) -> str:
+    """Write the replay scenario file at `path`; returns its text."""
+    text = replay_text(replay, at=path, schema=schema)
+    path.write_text(text, encoding="utf-8")
+    return text
 
 
 __all__ = ["Replay", "ReplayStep", "condition_document", "invariant_document", "replay_document",

@@ -27,7 +27,7 @@ from chaos.fuzz.live_property import FileOutcome, PropertyRun
 from chaos.fuzz.machine import MachineRun, Sequence
 from chaos.fuzz.plan import FuzzPlan, checked_steps, longest_within, make_plan
 from chaos.fuzz.profiles import FuzzConfig, fuzz_config
-from chaos.fuzz.replay import Replay, ReplayStep, replay_text, write_replay
+from chaos.fuzz.replay import Replay, ReplayStep, write_replay
 from chaos.fuzz.result import Finding, FuzzResult
 from chaos.fuzz.session import LiveSession
 from chaos.invariants.verdict import Verdict
@@ -156,7 +156,8 @@ def _file_finding(found: FileOutcome, plan: FuzzPlan, *, out_dir: Path, stem: st
     steps[-1].wait = plan.fuzz.settle + longest_within(plan.invariants)
     title, description = _title(plan, seed)
     replay = Replay(plan.scenario, steps, _violated(plan, found.verdicts), title, description, seed)
-    replay_file = write_replay(replay, out_dir / f"{stem}.replay.yaml", schema=SCHEMA)
+    replay_file = out_dir / f"{stem}.replay.yaml"
+    write_replay(replay, replay_file, schema=SCHEMA)
     lines = [f"{plan.push_step.id}: {plan.push_step.action} a file of {found.description} "
              f"({len(found.body)} bytes, {file.name})"] if plan.push_step else []
     return Finding(found.description, found.verdicts, lines, replay_file, [file], smaller, flaky, stopped)
@@ -187,8 +188,7 @@ def _sequence_finding(sequence: Sequence, plan: FuzzPlan, *, out_dir: Path, stem
     title, description = _title(plan, seed)
     replay = Replay(plan.scenario, steps, _violated(plan, sequence.verdicts), title, description, seed)
     replay_file = out_dir / f"{stem}.replay.yaml"
-    text = replay_text(replay, at=replay_file, schema=SCHEMA)
-    replay_file.write_text(text, encoding="utf-8")
+    text = write_replay(replay, replay_file, schema=SCHEMA)
     lines = [m.describe() for m in sequence.moves]
     lines += ["as a scenario file (" + str(replay_file) + "):"] + ["  " + line for line in text.splitlines()]
     return Finding(sequence.description, sequence.verdicts, lines, replay_file, files, None, flaky, stopped)

@@ -46,10 +46,11 @@ from chaos.faults.node_faults import NODE_FAULTS
 from chaos.fleet.compose import PROXY_SERVICE, FleetSpec
 from chaos.fleet.fleet import Fleet
 from chaos.fuzz.plan import CUT_KIND, FILE_BODIES, longest_within
-from chaos.fuzz.window import Feed, Window, at_rest, majority_versions
+from chaos.fuzz.window import Feed, Window, at_rest
 from chaos.invariants import LiveChecker
 from chaos.invariants.verdict import Verdict
 from chaos.observe.recorder import Recorder, TrafficPlan
+from chaos.observe.timeline import majority_versions
 from chaos.progress import SILENT, Progress
 from chaos.runner.actions import action_body
 from chaos.scenario import Condition, Invariant, Scenario, Step, select_targets

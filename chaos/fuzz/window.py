@@ -22,28 +22,19 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from chaos.invariants import LiveChecker, evaluate_all
 from chaos.invariants.verdict import Verdict
-from chaos.observe.timeline import Record, Timeline
+from chaos.observe.timeline import Record, Timeline, majority_versions
 from chaos.scenario import Invariant
 
 # Traffic kept for the steady-state check, and the part of it that counts as "now".
 RECENT_TRAFFIC = 5.0
 AT_REST = 1.0
-
-
-def majority_versions(samples: Iterable[Record]) -> dict[str, int]:
-    """Service -> the config version most of its sampled nodes are on (services that report none left out)."""
-    counts: dict[str, Counter[int]] = {}
-    for sample in samples:
-        if sample.get("version") is not None:
-            counts.setdefault(sample["service"], Counter())[sample["version"]] += 1
-    return {service: c.most_common(1)[0][0] for service, c in counts.items()}
 
 
 class Feed:

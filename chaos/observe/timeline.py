@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -43,6 +45,15 @@ EVENT_NAMES = (
 )
 
 Record = dict[str, Any]
+
+
+def majority_versions(samples: Iterable[Record]) -> dict[str, int]:
+    """Service -> the config version most of its sampled nodes are on (services that report none left out)."""
+    counts: dict[str, Counter[int]] = {}
+    for sample in samples:
+        if sample.get("version") is not None:
+            counts.setdefault(sample["service"], Counter())[sample["version"]] += 1
+    return {service: c.most_common(1)[0][0] for service, c in counts.items()}
 
 
 class TimelineError(UsageError):

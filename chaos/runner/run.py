@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import Counter
 from pathlib import Path
 
 import docker
@@ -28,7 +27,7 @@ from chaos.fleet.interrupt import shielded
 from chaos.invariants import LiveChecker, evaluate_all
 from chaos.invariants.verdict import Verdict
 from chaos.observe.recorder import Recorder, TrafficPlan
-from chaos.observe.timeline import Timeline
+from chaos.observe.timeline import Timeline, majority_versions
 from chaos.progress import SILENT, Progress
 from chaos.runner.actions import action_body
 from chaos.runner.journal import write_journal
@@ -167,11 +166,7 @@ class _Run:
 
     def baseline(self) -> dict[str, int]:
         self._follow()
-        versions: dict[str, Counter] = {}
-        for record in self.latest.values():
-            if record.get("version") is not None:
-                versions.setdefault(record["service"], Counter())[record["version"]] += 1
-        return {service: counter.most_common(1)[0][0] for service, counter in versions.items()}
+        return majority_versions(self.latest.values())
 
     # -- steps -------------------------------------------------------------
 

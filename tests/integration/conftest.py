@@ -7,8 +7,8 @@ network or volume labelled chaos-fleet.run may remain.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest

@@ -8,7 +8,7 @@ import time
 from chaos.faults.feature_file import feature_file
 from chaos.fleet import labels
 from chaos.fleet.health import http_json
-from chaos.fleet.host_ports import host_port_range
+from chaos.fleet.host_ports import KERNEL_RANGE
 
 from fleet_polling import wait_for
 
@@ -21,14 +21,16 @@ def edge_view(fleet):
 
 
 def assert_published_in_the_host_port_range(fleet, docker_client) -> None:
-    """Every published port is on 127.0.0.1, within the range kept apart from the host's outgoing ports."""
-    assert fleet.host_ports == host_port_range() is not None  # this machine's kernel range leaves room
+    """Every published port is on 127.0.0.1, in the fleet's range and outside the kernel's ephemeral one."""
+    ephemeral_low, ephemeral_high = map(int, KERNEL_RANGE.read_text().split())
+    assert fleet.host_ports is not None  # this machine's kernel range leaves room outside it
     low, high = map(int, fleet.host_ports.split("-"))
     for node in fleet.nodes.values():
         bindings = docker_client.api.inspect_container(node.container)["NetworkSettings"]["Ports"] or {}
-        published = [b for found in bindings.values() for b in found or []]
-        assert published, node.name
-        assert all(b["HostIp"] == "127.0.0.1" and low <= int(b["HostPort"]) <= high for b in published), published
+        ports = [(b["HostIp"], int(b["HostPort"])) for found in bindings.values() for b in found or []]
+        assert ports, node.name
+        assert all(ip == "127.0.0.1" and low <= port <= high and not ephemeral_low <= port <= ephemeral_high
+                   for ip, port in ports), ports
 
 
 def get_through(fleet, node_name: str):

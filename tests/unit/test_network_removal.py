@@ -46,4 +46,3 @@ def test_a_stale_endpoint_count_with_no_container_is_a_warning():
 def test_a_network_with_a_container_still_attached_is_an_error():
     with pytest.raises(EnvironmentFailure, match="cf-abc could not be removed"):
         _remove_network(FakeClient(FakeApi(failures=10**6, attached={"x": {}})), NETWORK, seconds=0.3)
-

@@ -140,3 +140,11 @@ def test_a_bad_line_in_the_middle_is_named(tmp_path: Path) -> None:
         Timeline.load(path)
     with pytest.raises(TimelineError, match="expected a readable timeline file"):
         Timeline.load(tmp_path / "missing.jsonl")
+
+
+def test_majority_versions_takes_each_services_most_common_version():
+    from chaos.observe.timeline import majority_versions
+
+    samples = [{"service": "edge", "version": 1}, {"service": "edge", "version": 2}, {"service": "edge", "version": 1},
+               {"service": "controlplane", "version": 3}, {"service": "origin", "version": None}]
+    assert majority_versions(samples) == {"edge": 1, "controlplane": 3}
